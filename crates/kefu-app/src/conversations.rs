@@ -1,0 +1,263 @@
+//! Conversations: lists, the thread, replies and notes, assignment, status.
+
+use crate::events::{append, commit};
+use crate::{Actor, App, AppError, AppResult};
+use kefu_domain::time::now_ms;
+use kefu_domain::{ConversationStatus, Invalid, MessageBody, MessageKind, Permission};
+use kefu_store::conversations::{self, ConversationFilter, ConversationRow};
+use kefu_store::messages::{self, MessageRow, NewMessage};
+use kefu_store::{jobs, teams, users, StoreError, Tx};
+use serde_json::json;
+
+/// Largest page a list returns.
+pub const MAX_PAGE: u64 = 100;
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Mine,
+    Unassigned,
+    All,
+}
+
+impl View {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s {
+            "mine" => Ok(View::Mine),
+            "unassigned" => Ok(View::Unassigned),
+            "all" => Ok(View::All),
+            other => Err(Invalid::new("view", "invalid_view", format!("'{other}' is not a view; use mine, unassigned or all"))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Mine => "mine",
+            View::Unassigned => "unassigned",
+            View::All => "all",
+        }
+    }
+}
+
+/// A list request, validated.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub view: View,
+    pub status: Option<ConversationStatus>,
+    pub team_id: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub after: Option<(i64, i64)>,
+    pub limit: u64,
+}
+
+/// The opaque cursor of a conversation list: `<last_activity_at>.<id>` of the last row.
+pub fn cursor_of(row: &ConversationRow) -> String {
+    format!("{}.{}", row.last_activity_at, row.id)
+}
+
+pub fn parse_cursor(s: &str) -> Result<(i64, i64), Invalid> {
+    let bad = || Invalid::new("cursor", "invalid_cursor", "the cursor is not one this API returned");
+    let (a, b) = s.split_once('.').ok_or_else(bad)?;
+    Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
+}
+
+pub async fn list_conversations(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<ConversationRow>> {
+    actor.require(Permission::WorkConversations)?;
+    let filter = ConversationFilter {
+        assignee_id: (q.view == View::Mine).then_some(actor.user_id),
+        unassigned: q.view == View::Unassigned,
+        status: q.status.map(|s| s.as_str().to_owned()),
+        team_id: q.team_id,
+        inbox_id: q.inbox_id,
+        contact_id: q.contact_id,
+        after: q.after,
+        limit: q.limit.clamp(1, MAX_PAGE),
+    };
+    Ok(conversations::list(&app.db, &filter).await?)
+}
+
+pub async fn get_conversation(app: &App, actor: &Actor, id: i64) -> AppResult<ConversationRow> {
+    actor.require(Permission::WorkConversations)?;
+    conversations::find(&app.db, id).await?.ok_or(AppError::NotFound("conversation"))
+}
+
+pub async fn list_messages(app: &App, actor: &Actor, id: i64, before: Option<i64>, limit: u64) -> AppResult<Vec<MessageRow>> {
+    get_conversation(app, actor, id).await?;
+    Ok(messages::list(&app.db, id, before, limit.clamp(1, MAX_PAGE), false).await?)
+}
+
+/// The result of posting: the message, and whether this call created it
+/// (false when the client id was seen before).
+pub struct Posted {
+    pub message: MessageRow,
+    pub created: bool,
+}
+
+/// Validates a client-supplied idempotency id.
+pub fn parse_client_id(client_id: Option<&str>) -> Result<Option<&str>, Invalid> {
+    match client_id.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) if id.len() > 100 || id.chars().any(char::is_control) => {
+            Err(Invalid::new("client_id", "invalid_client_id", "client_id must be at most 100 printable characters"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Author {
+    Agent(i64),
+    Contact(i64),
+    /// kefu itself (auto-replies).
+    System,
+}
+
+/// Writes a message into a conversation inside `tx`: idempotent by client id,
+/// counters kept on write, the event appended. Returns `None` if the client id was seen.
+pub(crate) async fn write_message(
+    app: &App,
+    tx: &mut Tx,
+    conversation: &ConversationRow,
+    kind: MessageKind,
+    body: &MessageBody,
+    author: Author,
+    client_id: Option<&str>,
+) -> AppResult<Result<MessageRow, MessageRow>> {
+    if let Some(id) = client_id {
+        if let Some(existing) = messages::find_by_client_id(tx, conversation.id, id).await? {
+            return Ok(Err(existing));
+        }
+    }
+    let now = now_ms();
+    let new = NewMessage {
+        conversation_id: conversation.id,
+        kind: kind.as_str(),
+        body: body.as_str(),
+        author_user_id: match author {
+            Author::Agent(id) => Some(id),
+            _ => None,
+        },
+        author_contact_id: match author {
+            Author::Contact(id) => Some(id),
+            _ => None,
+        },
+        client_id,
+        now,
+    };
+    let id = messages::insert(tx, &new).await?;
+    let preview: String = body.as_str().chars().take(140).collect();
+    conversations::record_message(tx, conversation.id, kind.as_str(), &preview, now).await?;
+    let message = messages::find_in_tx(tx, id).await?;
+    let updated = conversations::find_in_tx(tx, conversation.id).await?.ok_or(AppError::NotFound("conversation"))?;
+    append(
+        app,
+        tx,
+        "message.created",
+        Some(conversation.id),
+        Some(conversation.inbox_id),
+        !kind.is_public(),
+        &json!({ "message": message, "conversation": updated }),
+    )
+    .await?;
+    Ok(Ok(message))
+}
+
+/// An agent replies to the customer, or writes a private note.
+pub async fn post_message(app: &App, actor: &Actor, id: i64, body: &str, private: bool, client_id: Option<&str>) -> AppResult<Posted> {
+    actor.require(Permission::WorkConversations)?;
+    let body = MessageBody::parse(body)?;
+    let client_id = parse_client_id(client_id)?;
+    let kind = if private { MessageKind::Note } else { MessageKind::Outgoing };
+    let mut tx = app.db.begin().await?;
+    let conversation = conversations::find_in_tx(&mut tx, id).await?.ok_or(AppError::NotFound("conversation"))?;
+    let written = write_message(app, &mut tx, &conversation, kind, &body, Author::Agent(actor.user_id), client_id).await;
+    match written {
+        Ok(Ok(message)) => {
+            commit(app, tx).await?;
+            Ok(Posted { message, created: true })
+        }
+        Ok(Err(existing)) => Ok(Posted { message: existing, created: false }),
+        // Two posts with one client id raced; the other one won.
+        Err(AppError::Conflict { .. }) | Err(AppError::Store(StoreError::Conflict(_))) if client_id.is_some() => {
+            drop(tx);
+            let mut tx = app.db.begin().await?;
+            let existing = messages::find_by_client_id(&mut tx, id, client_id.unwrap_or_default()).await?.ok_or(AppError::NotFound("message"))?;
+            Ok(Posted { message: existing, created: false })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn conversation_changed(app: &App, mut tx: Tx, id: i64, by: i64) -> AppResult<ConversationRow> {
+    let row = conversations::find_in_tx(&mut tx, id).await?.ok_or(AppError::NotFound("conversation"))?;
+    append(app, &mut tx, "conversation.updated", Some(id), Some(row.inbox_id), true, &json!({ "conversation": row, "by": by })).await?;
+    commit(app, tx).await?;
+    Ok(row)
+}
+
+/// Assigns a conversation to an agent and/or a team (`None` clears). Agents may
+/// take a conversation or let it go; assigning others needs a supervisor.
+pub async fn assign(app: &App, actor: &Actor, id: i64, assignee_id: Option<i64>, team_id: Option<i64>) -> AppResult<ConversationRow> {
+    actor.require(Permission::WorkConversations)?;
+    let current = get_conversation(app, actor, id).await?;
+    let touches_others = assignee_id.is_some_and(|a| a != actor.user_id)
+        || current.assignee_id.is_some_and(|a| a != actor.user_id && assignee_id != Some(a));
+    if touches_others {
+        actor.require(Permission::AssignOthers)?;
+    }
+    if let Some(user_id) = assignee_id {
+        users::find(&app.db, user_id).await?.filter(|u| !u.disabled).ok_or(AppError::NotFound("user"))?;
+    }
+    if let Some(team_id) = team_id {
+        teams::find(&app.db, team_id).await?.ok_or(AppError::NotFound("team"))?;
+    }
+    let mut tx = app.db.begin().await?;
+    conversations::assign(&mut tx, id, assignee_id, team_id, now_ms()).await?;
+    conversation_changed(app, tx, id, actor.user_id).await
+}
+
+/// Resolves, reopens, marks pending or snoozes (until a time in the future) a conversation.
+pub async fn set_status(app: &App, actor: &Actor, id: i64, status: &str, snooze_until: Option<i64>) -> AppResult<ConversationRow> {
+    actor.require(Permission::WorkConversations)?;
+    let status = ConversationStatus::parse(status)?;
+    let now = now_ms();
+    let until = match (status, snooze_until) {
+        (ConversationStatus::Snoozed, Some(t)) if t > now => Some(t),
+        (ConversationStatus::Snoozed, _) => {
+            return Err(Invalid::new("snooze_until", "snooze_needs_future_time", "snoozing needs snooze_until, a time in the future").into());
+        }
+        _ => None,
+    };
+    get_conversation(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    conversations::set_status(&mut tx, id, status.as_str(), until, now).await?;
+    if let Some(t) = until {
+        jobs::enqueue(&mut tx, crate::jobs::WAKE_SNOOZED, &format!("{id}:{t}"), &json!({ "conversation_id": id }), t, now).await?;
+    }
+    conversation_changed(app, tx, id, actor.user_id).await
+}
+
+/// The agent has read the conversation: unread goes to zero.
+pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
+    get_conversation(app, actor, id).await?;
+    let mut tx = app.db.begin().await?;
+    if conversations::mark_read(&mut tx, id).await? == 0 {
+        return Ok(());
+    }
+    conversation_changed(app, tx, id, actor.user_id).await.map(|_| ())
+}
+
+/// Wakes a snoozed conversation whose time has come; running it twice changes nothing.
+pub(crate) async fn wake_snoozed(app: &App, id: i64) -> AppResult<bool> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let Some(row) = conversations::find_in_tx(&mut tx, id).await? else { return Ok(false) };
+    if row.status != "snoozed" || row.snoozed_until.is_none_or(|t| t > now) {
+        return Ok(false);
+    }
+    conversations::set_status(&mut tx, id, "open", None, now).await?;
+    conversation_changed(app, tx, id, 0).await?;
+    Ok(true)
+}

@@ -1,0 +1,68 @@
+//! The job worker: claims due jobs and runs them. Jobs are idempotent, so a job
+//! that runs twice (a lease expired mid-run) changes nothing the second time.
+
+use crate::{App, AppResult};
+use kefu_domain::time::now_ms;
+use kefu_store::jobs::{self, JobRow};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Reopens a snoozed conversation when its time comes.
+pub const WAKE_SNOOZED: &str = "conversation.wake";
+
+const LEASE_MS: i64 = 60_000;
+
+async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+    match job.kind.as_str() {
+        WAKE_SNOOZED => {
+            if let Some(id) = payload["conversation_id"].as_i64() {
+                crate::conversations::wake_snoozed(app, id).await?;
+            }
+            Ok(())
+        }
+        other => Err(crate::AppError::Internal(format!("unknown job kind {other}"))),
+    }
+}
+
+/// Runs every job due now; returns how many ran. Tests call this directly.
+pub async fn run_due(app: &App) -> AppResult<usize> {
+    let mut ran = 0;
+    loop {
+        let now = now_ms();
+        let batch = jobs::claim_due(&app.db, now, LEASE_MS, 20).await?;
+        if batch.is_empty() {
+            return Ok(ran);
+        }
+        for job in &batch {
+            match run_one(app, job).await {
+                Ok(()) => jobs::complete(&app.db, job.id).await?,
+                Err(e) => {
+                    let backoff = 1_000 * 2i64.pow(job.attempts.clamp(0, 12) as u32);
+                    tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed; retrying later");
+                    jobs::fail(&app.db, job, &e.to_string(), now_ms() + backoff).await?;
+                }
+            }
+            ran += 1;
+        }
+    }
+}
+
+/// The background worker: runs due jobs every second and cleans up expired sessions.
+pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut rounds: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = run_due(&app).await {
+            tracing::warn!(error = %e, "job worker round failed");
+        }
+        rounds += 1;
+        if rounds % 3600 == 0 {
+            let _ = kefu_store::sessions::delete_expired(&app.db, now_ms()).await;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! kefu's pure domain: validated values, statuses and their rules, roles. No I/O.
+
+pub mod conversation;
+pub mod email;
+pub mod error;
+pub mod locale;
+pub mod phone;
+pub mod role;
+pub mod text;
+pub mod time;
+
+pub use conversation::{Availability, ConversationStatus, MessageKind, Priority};
+pub use email::EmailAddress;
+pub use error::Invalid;
+pub use locale::{CountryCode, LanguageTag, TimeZoneName, UiLocale};
+pub use phone::PhoneE164;
+pub use role::{Permission, Role};
+pub use text::{MessageBody, Name, MAX_MESSAGE_CHARS};

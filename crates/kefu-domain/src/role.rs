@@ -1,0 +1,91 @@
+//! Roles and what each may do. Checked by the use cases, never by the UI alone.
+
+use crate::Invalid;
+use serde::{Deserialize, Serialize};
+
+/// A staff member's role; each role may do everything the one before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Supervisor,
+    Manager,
+    Admin,
+}
+
+/// Something a role may or may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read conversations and contacts, reply, write notes, take and resolve conversations.
+    WorkConversations,
+    /// Assign conversations to other agents and teams.
+    AssignOthers,
+    /// Create and change inboxes (channels), their auto-replies and widget settings.
+    ManageInboxes,
+    /// Create users, change roles, create teams and set members.
+    ManageUsers,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Agent, Role::Supervisor, Role::Manager, Role::Admin];
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        match input.trim() {
+            "agent" => Ok(Role::Agent),
+            "supervisor" => Ok(Role::Supervisor),
+            "manager" => Ok(Role::Manager),
+            "admin" => Ok(Role::Admin),
+            other => Err(Invalid::new(
+                "role",
+                "invalid_role",
+                format!("'{other}' is not a role; use agent, supervisor, manager or admin"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        let least = match permission {
+            Permission::WorkConversations => Role::Agent,
+            Permission::AssignOthers => Role::Supervisor,
+            Permission::ManageInboxes | Permission::ManageUsers => Role::Admin,
+        };
+        self >= least
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_work_conversations_but_do_not_administer() {
+        assert!(Role::Agent.allows(Permission::WorkConversations));
+        assert!(!Role::Agent.allows(Permission::AssignOthers));
+        assert!(!Role::Agent.allows(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn supervisors_assign_and_admins_do_everything() {
+        assert!(Role::Supervisor.allows(Permission::AssignOthers));
+        assert!(!Role::Manager.allows(Permission::ManageInboxes));
+        assert!(Role::Admin.allows(Permission::ManageInboxes));
+        assert!(Role::Admin.allows(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()).unwrap(), role);
+        }
+        assert_eq!(Role::parse("boss").unwrap_err().code, "invalid_role");
+    }
+}

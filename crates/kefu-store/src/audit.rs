@@ -1,0 +1,80 @@
+//! The audit log: who did what to what, and failed sign-ins.
+
+use crate::schema::{AuditLog, LoginFailures};
+use crate::{Db, StoreResult};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_user_id: Option<i64>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub created_at: i64,
+}
+
+pub async fn record(db: &Db, actor: Option<i64>, action: &str, subject: &str, detail: &str, now: i64) -> StoreResult<()> {
+    db.execute(
+        &Query::insert()
+            .into_table(AuditLog::Table)
+            .columns([AuditLog::ActorUserId, AuditLog::Action, AuditLog::Subject, AuditLog::Detail, AuditLog::CreatedAt])
+            .values_panic([actor.into(), action.into(), subject.into(), detail.into(), now.into()])
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn list(db: &Db, action: Option<&str>, limit: u64) -> StoreResult<Vec<AuditRow>> {
+    let mut q = Query::select();
+    q.columns([AuditLog::Id, AuditLog::ActorUserId, AuditLog::Action, AuditLog::Subject, AuditLog::Detail, AuditLog::CreatedAt])
+        .from(AuditLog::Table)
+        .order_by(AuditLog::Id, Order::Desc)
+        .limit(limit);
+    if let Some(a) = action {
+        q.and_where(Expr::col(AuditLog::Action).eq(a));
+    }
+    db.fetch_all(&q).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginFailureRow {
+    pub failures: i64,
+    pub first_at: i64,
+    pub locked_until: Option<i64>,
+}
+
+pub async fn login_failures(db: &Db, key: &str) -> StoreResult<Option<LoginFailureRow>> {
+    db.fetch_optional(
+        &Query::select()
+            .columns([LoginFailures::Failures, LoginFailures::FirstAt, LoginFailures::LockedUntil])
+            .from(LoginFailures::Table)
+            .and_where(Expr::col(LoginFailures::Key).eq(key))
+            .take(),
+    )
+    .await
+}
+
+pub async fn set_login_failures(db: &Db, key: &str, row: &LoginFailureRow) -> StoreResult<()> {
+    db.execute(
+        &Query::insert()
+            .into_table(LoginFailures::Table)
+            .columns([LoginFailures::Key, LoginFailures::Failures, LoginFailures::FirstAt, LoginFailures::LockedUntil])
+            .values_panic([key.into(), row.failures.into(), row.first_at.into(), row.locked_until.into()])
+            .on_conflict(
+                OnConflict::column(LoginFailures::Key)
+                    .update_columns([LoginFailures::Failures, LoginFailures::FirstAt, LoginFailures::LockedUntil])
+                    .to_owned(),
+            )
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_login_failures(db: &Db, key: &str) -> StoreResult<()> {
+    db.execute(&Query::delete().from_table(LoginFailures::Table).and_where(Expr::col(LoginFailures::Key).eq(key)).take()).await?;
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! Conversations: one thread with one contact in one inbox, with counters kept on write.
+
+use crate::schema::{Contacts, Conversations, Inboxes, Users};
+use crate::{Db, StoreResult, Tx};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use serde::Serialize;
+
+/// A conversation as lists and screens show it (contact, inbox and assignee names joined in).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub inbox_id: i64,
+    pub inbox_name: String,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub status: String,
+    pub priority: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub team_id: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    pub auto_replied: bool,
+    pub last_message_preview: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub last_activity_at: i64,
+    pub messages_count: i64,
+    pub unread_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub assignee_id: Option<i64>,
+    pub unassigned: bool,
+    pub status: Option<String>,
+    pub team_id: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    /// Keyset cursor: rows strictly after (older than) this (last_activity_at, id).
+    pub after: Option<(i64, i64)>,
+    pub limit: u64,
+}
+
+fn select() -> SelectStatement {
+    let c = Conversations::Table;
+    Query::select()
+        .columns([
+            (c, Conversations::Id),
+            (c, Conversations::InboxId),
+            (c, Conversations::ContactId),
+            (c, Conversations::Status),
+            (c, Conversations::Priority),
+            (c, Conversations::AssigneeId),
+            (c, Conversations::TeamId),
+            (c, Conversations::SnoozedUntil),
+            (c, Conversations::AutoReplied),
+            (c, Conversations::LastMessagePreview),
+            (c, Conversations::LastMessageAt),
+            (c, Conversations::LastActivityAt),
+            (c, Conversations::MessagesCount),
+            (c, Conversations::UnreadCount),
+            (c, Conversations::CreatedAt),
+            (c, Conversations::UpdatedAt),
+        ])
+        .expr_as(Expr::col((Inboxes::Table, Inboxes::Name)), "inbox_name")
+        .expr_as(Expr::col((Contacts::Table, Contacts::Name)), "contact_name")
+        .expr_as(Expr::col((Users::Table, Users::Name)), "assignee_name")
+        .from(c)
+        .inner_join(Inboxes::Table, Expr::col((Inboxes::Table, Inboxes::Id)).equals((c, Conversations::InboxId)))
+        .inner_join(Contacts::Table, Expr::col((Contacts::Table, Contacts::Id)).equals((c, Conversations::ContactId)))
+        .left_join(Users::Table, Expr::col((Users::Table, Users::Id)).equals((c, Conversations::AssigneeId)))
+        .take()
+}
+
+pub async fn insert(tx: &mut Tx, inbox_id: i64, contact_id: i64, team_id: Option<i64>, now: i64) -> StoreResult<i64> {
+    let (id,): (i64,) = tx
+        .fetch_one(
+            &Query::insert()
+                .into_table(Conversations::Table)
+                .columns([
+                    Conversations::InboxId,
+                    Conversations::ContactId,
+                    Conversations::Status,
+                    Conversations::Priority,
+                    Conversations::TeamId,
+                    Conversations::LastActivityAt,
+                    Conversations::CreatedAt,
+                    Conversations::UpdatedAt,
+                ])
+                .values_panic([
+                    inbox_id.into(),
+                    contact_id.into(),
+                    "open".into(),
+                    "normal".into(),
+                    team_id.into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .returning(Query::returning().column(Conversations::Id))
+                .take(),
+        )
+        .await?;
+    Ok(id)
+}
+
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ConversationRow>> {
+    db.fetch_optional(&select().and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id)).take()).await
+}
+
+pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ConversationRow>> {
+    tx.fetch_optional(&select().and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id)).take()).await
+}
+
+/// The newest conversation of a contact in an inbox (the widget continues it).
+pub async fn latest_for_contact(tx: &mut Tx, inbox_id: i64, contact_id: i64) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            &Query::select()
+                .column(Conversations::Id)
+                .from(Conversations::Table)
+                .and_where(Expr::col(Conversations::InboxId).eq(inbox_id))
+                .and_where(Expr::col(Conversations::ContactId).eq(contact_id))
+                .order_by(Conversations::Id, Order::Desc)
+                .limit(1)
+                .take(),
+        )
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<ConversationRow>> {
+    let c = Conversations::Table;
+    let mut q = select();
+    if let Some(a) = f.assignee_id {
+        q.and_where(Expr::col((c, Conversations::AssigneeId)).eq(a));
+    }
+    if f.unassigned {
+        q.and_where(Expr::col((c, Conversations::AssigneeId)).is_null());
+    }
+    if let Some(s) = &f.status {
+        q.and_where(Expr::col((c, Conversations::Status)).eq(s.as_str()));
+    }
+    if let Some(t) = f.team_id {
+        q.and_where(Expr::col((c, Conversations::TeamId)).eq(t));
+    }
+    if let Some(i) = f.inbox_id {
+        q.and_where(Expr::col((c, Conversations::InboxId)).eq(i));
+    }
+    if let Some(ct) = f.contact_id {
+        q.and_where(Expr::col((c, Conversations::ContactId)).eq(ct));
+    }
+    if let Some((at, id)) = f.after {
+        q.cond_where(
+            Cond::any().add(Expr::col((c, Conversations::LastActivityAt)).lt(at)).add(
+                Cond::all()
+                    .add(Expr::col((c, Conversations::LastActivityAt)).eq(at))
+                    .add(Expr::col((c, Conversations::Id)).lt(id)),
+            ),
+        );
+    }
+    q.order_by((c, Conversations::LastActivityAt), Order::Desc)
+        .order_by((c, Conversations::Id), Order::Desc)
+        .limit(f.limit);
+    db.fetch_all(&q).await
+}
+
+/// Records a new message on the conversation's counters and preview. An incoming
+/// message reopens the conversation and counts as unread; an agent's reply clears unread.
+pub async fn record_message(tx: &mut Tx, id: i64, kind: &str, preview: &str, now: i64) -> StoreResult<()> {
+    let mut q = Query::update();
+    q.table(Conversations::Table)
+        .value(Conversations::MessagesCount, Expr::col(Conversations::MessagesCount).add(1))
+        .value(Conversations::LastActivityAt, now)
+        .value(Conversations::UpdatedAt, now)
+        .and_where(Expr::col(Conversations::Id).eq(id));
+    if kind != "note" && kind != "activity" {
+        q.value(Conversations::LastMessagePreview, preview).value(Conversations::LastMessageAt, now);
+    }
+    match kind {
+        "incoming" => {
+            q.value(Conversations::UnreadCount, Expr::col(Conversations::UnreadCount).add(1))
+                .value(Conversations::Status, "open")
+                .value(Conversations::SnoozedUntil, Option::<i64>::None);
+        }
+        "outgoing" => {
+            q.value(Conversations::UnreadCount, 0);
+        }
+        _ => {}
+    }
+    tx.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn set_status(tx: &mut Tx, id: i64, status: &str, snoozed_until: Option<i64>, now: i64) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(Conversations::Table)
+            .value(Conversations::Status, status)
+            .value(Conversations::SnoozedUntil, snoozed_until)
+            .value(Conversations::UpdatedAt, now)
+            .value(Conversations::LastActivityAt, now)
+            .and_where(Expr::col(Conversations::Id).eq(id))
+            .take(),
+    )
+    .await
+}
+
+pub async fn assign(tx: &mut Tx, id: i64, assignee_id: Option<i64>, team_id: Option<i64>, now: i64) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(Conversations::Table)
+            .value(Conversations::AssigneeId, assignee_id)
+            .value(Conversations::TeamId, team_id)
+            .value(Conversations::UpdatedAt, now)
+            .value(Conversations::LastActivityAt, now)
+            .and_where(Expr::col(Conversations::Id).eq(id))
+            .take(),
+    )
+    .await
+}
+
+pub async fn mark_read(tx: &mut Tx, id: i64) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(Conversations::Table)
+            .value(Conversations::UnreadCount, 0)
+            .and_where(Expr::col(Conversations::Id).eq(id))
+            .and_where(Expr::col(Conversations::UnreadCount).gt(0))
+            .take(),
+    )
+    .await
+}
+
+/// Claims the conversation's one auto-reply; true only for the first caller.
+pub async fn claim_auto_reply(tx: &mut Tx, id: i64) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            &Query::update()
+                .table(Conversations::Table)
+                .value(Conversations::AutoReplied, true)
+                .and_where(Expr::col(Conversations::Id).eq(id))
+                .and_where(Expr::col(Conversations::AutoReplied).eq(false))
+                .take(),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Snoozed conversations whose time has come (the wake-up job reopens them).
+pub async fn due_snoozed(db: &Db, now: i64, limit: u64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = db
+        .fetch_all(
+            &Query::select()
+                .column(Conversations::Id)
+                .from(Conversations::Table)
+                .and_where(Expr::col(Conversations::Status).eq("snoozed"))
+                .and_where(Expr::col(Conversations::SnoozedUntil).lte(now))
+                .limit(limit)
+                .take(),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

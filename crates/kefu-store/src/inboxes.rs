@@ -1,0 +1,95 @@
+//! Inboxes: channel instances (web widget, API) with their greeting and auto-reply.
+
+use crate::schema::Inboxes;
+use crate::{Db, StoreResult, Tx};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct InboxRow {
+    pub id: i64,
+    pub name: String,
+    pub channel: String,
+    pub widget_token: String,
+    pub greeting: Option<String>,
+    pub auto_reply: Option<String>,
+    pub team_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub struct InboxFields<'a> {
+    pub name: &'a str,
+    pub greeting: Option<&'a str>,
+    pub auto_reply: Option<&'a str>,
+    pub team_id: Option<i64>,
+}
+
+const COLUMNS: [Inboxes; 8] = [
+    Inboxes::Id,
+    Inboxes::Name,
+    Inboxes::Channel,
+    Inboxes::WidgetToken,
+    Inboxes::Greeting,
+    Inboxes::AutoReply,
+    Inboxes::TeamId,
+    Inboxes::CreatedAt,
+];
+
+pub async fn insert(tx: &mut Tx, channel: &str, widget_token: &str, f: &InboxFields<'_>, now: i64) -> StoreResult<InboxRow> {
+    tx.fetch_one(
+        &Query::insert()
+            .into_table(Inboxes::Table)
+            .columns([
+                Inboxes::Name,
+                Inboxes::Channel,
+                Inboxes::WidgetToken,
+                Inboxes::Greeting,
+                Inboxes::AutoReply,
+                Inboxes::TeamId,
+                Inboxes::CreatedAt,
+            ])
+            .values_panic([
+                f.name.into(),
+                channel.into(),
+                widget_token.into(),
+                f.greeting.into(),
+                f.auto_reply.into(),
+                f.team_id.into(),
+                now.into(),
+            ])
+            .returning(Query::returning().columns(COLUMNS))
+            .take(),
+    )
+    .await
+}
+
+pub async fn update(tx: &mut Tx, id: i64, f: &InboxFields<'_>) -> StoreResult<InboxRow> {
+    tx.fetch_one(
+        &Query::update()
+            .table(Inboxes::Table)
+            .value(Inboxes::Name, f.name)
+            .value(Inboxes::Greeting, f.greeting)
+            .value(Inboxes::AutoReply, f.auto_reply)
+            .value(Inboxes::TeamId, f.team_id)
+            .and_where(Expr::col(Inboxes::Id).eq(id))
+            .returning(Query::returning().columns(COLUMNS))
+            .take(),
+    )
+    .await
+}
+
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<InboxRow>> {
+    db.fetch_optional(&Query::select().columns(COLUMNS).from(Inboxes::Table).and_where(Expr::col(Inboxes::Id).eq(id)).take())
+        .await
+}
+
+pub async fn find_by_widget_token(db: &Db, token: &str) -> StoreResult<Option<InboxRow>> {
+    db.fetch_optional(
+        &Query::select().columns(COLUMNS).from(Inboxes::Table).and_where(Expr::col(Inboxes::WidgetToken).eq(token)).take(),
+    )
+    .await
+}
+
+pub async fn list(db: &Db) -> StoreResult<Vec<InboxRow>> {
+    db.fetch_all(&Query::select().columns(COLUMNS).from(Inboxes::Table).order_by(Inboxes::Id, Order::Asc).take()).await
+}

@@ -1,0 +1,23 @@
+//! kefu's storage: one code path over SQLite and PostgreSQL.
+//!
+//! Queries are built once with sea-query and run on whichever pool [`Db`] holds.
+//! Times are UTC milliseconds (`BIGINT`), ids are 64-bit integers, JSON is text:
+//! types both databases store the same way.
+
+mod db;
+pub mod audit;
+pub mod contacts;
+pub mod conversations;
+pub mod events;
+pub mod inboxes;
+pub mod jobs;
+pub mod messages;
+mod migrate;
+pub mod schema;
+pub mod sessions;
+pub mod teams;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Backend, Db, Record, StoreError, StoreResult, Tx};
+pub use migrate::MIGRATIONS;

@@ -1,0 +1,179 @@
+//! Table and column names, shared by migrations and queries.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum KefuMigrations {
+    Table,
+    Version,
+    Name,
+    AppliedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    Email,
+    Name,
+    Role,
+    PasswordHash,
+    Locale,
+    Availability,
+    Disabled,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Teams {
+    Table,
+    Id,
+    Name,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum TeamMembers {
+    Table,
+    TeamId,
+    UserId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Inboxes {
+    Table,
+    Id,
+    Name,
+    Channel,
+    WidgetToken,
+    Greeting,
+    AutoReply,
+    TeamId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Contacts {
+    Table,
+    Id,
+    Name,
+    Email,
+    Phone,
+    Language,
+    Country,
+    TimeZone,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ContactIdentities {
+    Table,
+    Id,
+    ContactId,
+    Kind,
+    Value,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Conversations {
+    Table,
+    Id,
+    InboxId,
+    ContactId,
+    Status,
+    Priority,
+    AssigneeId,
+    TeamId,
+    SnoozedUntil,
+    AutoReplied,
+    LastMessagePreview,
+    LastMessageAt,
+    LastActivityAt,
+    MessagesCount,
+    UnreadCount,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Messages {
+    Table,
+    Id,
+    ConversationId,
+    Kind,
+    Body,
+    AuthorUserId,
+    AuthorContactId,
+    ClientId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Events {
+    Table,
+    Id,
+    Kind,
+    ConversationId,
+    InboxId,
+    Private,
+    Payload,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Jobs {
+    Table,
+    Id,
+    Kind,
+    DedupeKey,
+    Payload,
+    RunAt,
+    Attempts,
+    LockedUntil,
+    LastError,
+    Parked,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    Id,
+    UserId,
+    CsrfToken,
+    ExpiresAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    Name,
+    TokenHash,
+    CreatedAt,
+    LastUsedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginFailures {
+    Table,
+    Key,
+    Failures,
+    FirstAt,
+    LockedUntil,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    Id,
+    ActorUserId,
+    Action,
+    Subject,
+    Detail,
+    CreatedAt,
+}
