@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// A contact's fields as they arrive from a form or the API.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ContactInput {
     pub name: String,
     pub email: Option<String>,
@@ -20,7 +20,7 @@ pub struct ContactInput {
 }
 
 /// A contact with what is derived for display: their local time now.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
     #[serde(flatten)]
     pub contact: ContactRow,

@@ -117,6 +117,7 @@ async fn feed(
     out: mpsc::Sender<Arc<EventRow>>,
 ) {
     let mut replay = true;
+    let mut stop = hub.shutdown.subscribe();
     loop {
         if replay {
             // Read the log until caught up; anything newer also arrives on `live`.
@@ -151,6 +152,7 @@ async fn feed(
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             () = out.closed() => return,
+            _ = stop.changed() => return,
         }
     }
 }

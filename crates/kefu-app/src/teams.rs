@@ -9,7 +9,7 @@ use kefu_store::users;
 use serde::Serialize;
 use serde_json::json;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TeamWithMembers {
     #[serde(flatten)]
     pub team: TeamRow,

@@ -5,7 +5,7 @@ use crate::{Db, StoreResult};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
     pub actor_user_id: Option<i64>,

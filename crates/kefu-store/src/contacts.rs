@@ -5,7 +5,7 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct ContactRow {
     pub id: i64,
     pub name: String,

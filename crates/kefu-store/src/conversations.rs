@@ -6,7 +6,7 @@ use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
 /// A conversation as lists and screens show it (contact, inbox and assignee names joined in).
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ConversationRow {
     pub id: i64,
     pub inbox_id: i64,

@@ -14,7 +14,7 @@ const APPEND_LOCK: i64 = 7310002;
 /// The PostgreSQL notification channel that wakes every instance's event tail.
 pub const NOTIFY_CHANNEL: &str = "kefu_events";
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct EventRow {
     pub id: i64,
     pub kind: String,

@@ -5,7 +5,7 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct MessageRow {
     pub id: i64,
     pub conversation_id: i64,

@@ -1,0 +1,29 @@
+//! REST API v1: JSON, bearer tokens, one error envelope, cursor pagination.
+
+pub mod contacts;
+pub mod conversations;
+pub mod inboxes;
+pub mod me;
+pub mod openapi;
+pub mod people;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One page of a list; pass `next_cursor` back as `cursor` for the next page (null at the end).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Default page size of lists.
+pub const DEFAULT_LIMIT: u64 = 50;
+
+impl<T> Page<T> {
+    /// A page of `limit` rows: a cursor only when the page is full.
+    pub fn new(data: Vec<T>, limit: u64, cursor: impl Fn(&T) -> String) -> Self {
+        let next_cursor = if data.len() as u64 >= limit { data.last().map(cursor) } else { None };
+        Self { data, next_cursor }
+    }
+}

@@ -1,0 +1,100 @@
+//! Translations: Fluent files for zh-CN and English, embedded in the binary.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use kefu_domain::UiLocale;
+
+const ZH_CN: &str = include_str!("../locales/zh-CN.ftl");
+const EN: &str = include_str!("../locales/en.ftl");
+
+/// Both bundles, parsed once at start-up.
+pub struct I18n {
+    zh_cn: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+fn bundle(locale: UiLocale, source: &str) -> FluentBundle<FluentResource> {
+    let lang = match locale {
+        UiLocale::ZhCn => unic_langid::langid!("zh-CN"),
+        UiLocale::En => unic_langid::langid!("en"),
+    };
+    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(res, errors)| {
+        tracing::error!(?errors, locale = locale.as_str(), "translation file has errors");
+        res
+    });
+    let mut b = FluentBundle::new_concurrent(vec![lang]);
+    b.set_use_isolating(false);
+    if let Err(errors) = b.add_resource(resource) {
+        tracing::error!(?errors, locale = locale.as_str(), "duplicate translation keys");
+    }
+    b
+}
+
+impl I18n {
+    pub fn load() -> Self {
+        Self { zh_cn: bundle(UiLocale::ZhCn, ZH_CN), en: bundle(UiLocale::En, EN) }
+    }
+
+    fn bundle(&self, locale: UiLocale) -> &FluentBundle<FluentResource> {
+        match locale {
+            UiLocale::ZhCn => &self.zh_cn,
+            UiLocale::En => &self.en,
+        }
+    }
+
+    /// The text for `key` in `locale` (falling back to English, then to the key itself).
+    pub fn text(&self, locale: UiLocale, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (k, v) in args {
+            fluent_args.set(*k, v.clone());
+        }
+        for b in [self.bundle(locale), &self.en] {
+            if let Some(pattern) = b.get_message(key).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return b.format_pattern(pattern, Some(&fluent_args), &mut errors).into_owned();
+            }
+        }
+        key.to_owned()
+    }
+
+    /// Every message id in a bundle (tests check both files have the same keys).
+    pub fn keys(source: &str) -> Vec<String> {
+        let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(r, _)| r);
+        let mut keys: Vec<String> = resource
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                _ => None,
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    pub fn sources() -> [(UiLocale, &'static str); 2] {
+        [(UiLocale::ZhCn, ZH_CN), (UiLocale::En, EN)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let [(_, zh), (_, en)] = I18n::sources();
+        let (zh, en) = (I18n::keys(zh), I18n::keys(en));
+        let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        assert!(missing_zh.is_empty() && missing_en.is_empty(), "zh-CN lacks {missing_zh:?}; en lacks {missing_en:?}");
+        assert!(en.len() > 50);
+    }
+
+    #[test]
+    fn texts_are_translated_with_arguments() {
+        let i18n = I18n::load();
+        assert_eq!(i18n.text(UiLocale::ZhCn, "nav-conversations", &[]), "会话");
+        assert_eq!(i18n.text(UiLocale::En, "nav-conversations", &[]), "Conversations");
+        assert_eq!(i18n.text(UiLocale::En, "no-such-key", &[]), "no-such-key");
+    }
+}

@@ -1,0 +1,79 @@
+//! The agent workspace: server-rendered pages (minijinja, zh-CN and English) and
+//! their form posts. Live parts are in assets/app.js.
+
+pub mod auth;
+pub mod conversations;
+pub mod settings;
+mod templates;
+
+pub use templates::environment;
+
+use crate::error::ApiError;
+use crate::extract::UiActor;
+use crate::state::AppState;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kefu_domain::UiLocale;
+use serde::Serialize;
+
+const APP_JS: &str = include_str!("../../assets/app.js");
+const APP_CSS: &str = include_str!("../../assets/app.css");
+
+/// Renders a template with the common context (language, the signed-in user, CSRF token).
+pub fn render(state: &AppState, name: &str, locale: UiLocale, ui: Option<&UiActor>, ctx: minijinja::Value) -> Response {
+    let common = minijinja::context! {
+        locale => locale.as_str(),
+        me => ui.map(|u| &u.actor),
+        csrf => ui.map(|u| u.csrf.as_str()),
+    };
+    let merged = minijinja::context! { ..ctx, ..common };
+    match state.templates.get_template(name).and_then(|t| t.render(merged)) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "template failed");
+            ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "the page could not be drawn").into_response()
+        }
+    }
+}
+
+/// A form's outcome: back to a page, or the page again with an error.
+pub fn back(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Checks the CSRF token a form posted.
+pub fn check_csrf(ui: &UiActor, posted: &str) -> Result<(), Response> {
+    if posted == ui.csrf {
+        Ok(())
+    } else {
+        Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", "this form has expired; reload the page and try again").into_response())
+    }
+}
+
+/// The translated sentence for an error, for showing beside a form.
+pub fn error_text(state: &AppState, locale: UiLocale, e: &kefu_app::AppError) -> String {
+    use kefu_app::AppError as E;
+    let key = match e {
+        E::Invalid(inv) => format!("error-{}", inv.code),
+        E::NotFound(_) => "error-not_found".into(),
+        E::Forbidden(_) => "error-forbidden".into(),
+        E::Conflict { code, .. } => format!("error-{code}"),
+        E::TooManyAttempts { .. } => "error-too_many_attempts".into(),
+        _ => "error-internal".into(),
+    };
+    let text = state.i18n.text(locale, &key, &[]);
+    if text == key { e.to_string() } else { text }
+}
+
+pub async fn app_js() -> Response {
+    ([(header::CONTENT_TYPE, "application/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], APP_JS).into_response()
+}
+
+pub async fn app_css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], APP_CSS).into_response()
+}
+
+#[derive(Serialize)]
+pub struct Flash<'a> {
+    pub error: Option<&'a str>,
+}

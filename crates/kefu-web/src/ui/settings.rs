@@ -1,0 +1,219 @@
+//! Settings pages: inboxes (with the widget snippet), people and teams, the user's profile.
+
+use crate::extract::UiActor;
+use crate::state::AppState;
+use crate::ui::{back, check_csrf, error_text, render};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Form;
+use kefu_app::inboxes::{self, InboxInput};
+use kefu_app::{auth, teams, users, AppError};
+use serde::Deserialize;
+
+fn base_url(s: &AppState, headers: &HeaderMap) -> String {
+    if !s.config.public_url.is_empty() {
+        return s.config.public_url.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// The one `<script>` tag a shop pastes into its pages.
+pub fn widget_snippet(base: &str, widget_token: &str) -> String {
+    format!(r#"<script src="{base}/widget.js" data-kefu-inbox="{widget_token}" async></script>"#)
+}
+
+#[derive(Deserialize)]
+pub struct InboxForm {
+    pub csrf: String,
+    pub name: String,
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub greeting: String,
+    #[serde(default)]
+    pub auto_reply: String,
+    #[serde(default)]
+    pub team: String,
+}
+
+impl InboxForm {
+    fn input(&self) -> InboxInput<'_> {
+        InboxInput { name: &self.name, greeting: Some(&self.greeting), auto_reply: Some(&self.auto_reply), team_id: self.team.parse().ok() }
+    }
+}
+
+async fn inboxes_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
+    let inboxes = inboxes::list_inboxes(&s.app, &ui.actor).await.unwrap_or_default();
+    let teams = teams::list_teams(&s.app, &ui.actor).await.unwrap_or_default();
+    render(s, "inboxes.html", ui.actor.locale, Some(ui), minijinja::context! { inboxes, teams, error })
+}
+
+pub async fn list_inboxes(State(s): State<AppState>, ui: UiActor) -> Response {
+    inboxes_page(&s, &ui, None).await
+}
+
+pub async fn create_inbox(State(s): State<AppState>, ui: UiActor, Form(f): Form<InboxForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    match inboxes::create_inbox(&s.app, &ui.actor, &f.channel, &f.input()).await {
+        Ok(inbox) => back(&format!("/app/settings/inboxes/{}", inbox.id)),
+        Err(e) => inboxes_page(&s, &ui, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
+
+async fn inbox_page(s: &AppState, ui: &UiActor, id: i64, headers: &HeaderMap, error: Option<String>, saved: bool) -> Response {
+    let inbox = match inboxes::get_inbox(&s.app, &ui.actor, id).await {
+        Ok(i) => i,
+        Err(e) => return crate::error::ApiError::from(e).into_response_html(),
+    };
+    let teams = teams::list_teams(&s.app, &ui.actor).await.unwrap_or_default();
+    let snippet = widget_snippet(&base_url(s, headers), &inbox.widget_token);
+    let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageInboxes);
+    render(s, "inbox.html", ui.actor.locale, Some(ui), minijinja::context! { inbox, teams, snippet, error, saved, can_manage })
+}
+
+pub async fn show_inbox(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    inbox_page(&s, &ui, id, &headers, None, false).await
+}
+
+pub async fn update_inbox(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, headers: HeaderMap, Form(f): Form<InboxForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
+        Ok(_) => inbox_page(&s, &ui, id, &headers, None, true).await,
+        Err(e) => inbox_page(&s, &ui, id, &headers, Some(error_text(&s, ui.actor.locale, &e)), false).await,
+    }
+}
+
+async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
+    let users = users::list_users(&s.app, &ui.actor).await.unwrap_or_default();
+    let teams = teams::list_teams(&s.app, &ui.actor).await.unwrap_or_default();
+    let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageUsers);
+    render(s, "team.html", ui.actor.locale, Some(ui), minijinja::context! { users, teams, error, can_manage, roles => ["agent", "supervisor", "manager", "admin"] })
+}
+
+pub async fn show_team(State(s): State<AppState>, ui: UiActor) -> Response {
+    team_page(&s, &ui, None).await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    pub csrf: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub password: String,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub team: String,
+}
+
+pub async fn create_user(State(s): State<AppState>, ui: UiActor, Form(f): Form<UserForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    let req = users::CreateUser { email: &f.email, name: &f.name, role: &f.role, password: &f.password, locale: Some(&f.locale).filter(|l| !l.is_empty()).map(|l| l.as_str()) };
+    let result = async {
+        let user = users::create_user(&s.app, &ui.actor, &req).await?;
+        if let Ok(team_id) = f.team.parse() {
+            teams::add_member(&s.app, &ui.actor, team_id, user.id).await?;
+        }
+        Ok::<_, AppError>(())
+    };
+    match result.await {
+        Ok(()) => back("/app/settings/team"),
+        Err(e) => team_page(&s, &ui, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TeamForm {
+    pub csrf: String,
+    pub name: String,
+}
+
+pub async fn create_team(State(s): State<AppState>, ui: UiActor, Form(f): Form<TeamForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    match teams::create_team(&s.app, &ui.actor, &f.name).await {
+        Ok(_) => back("/app/settings/team"),
+        Err(e) => team_page(&s, &ui, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    pub csrf: String,
+    pub user: i64,
+}
+
+pub async fn add_member(State(s): State<AppState>, ui: UiActor, Path(team_id): Path<i64>, Form(f): Form<MemberForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    match teams::add_member(&s.app, &ui.actor, team_id, f.user).await {
+        Ok(()) => back("/app/settings/team"),
+        Err(e) => team_page(&s, &ui, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
+
+async fn profile_page(s: &AppState, ui: &UiActor, new_token: Option<String>, error: Option<String>) -> Response {
+    let tokens = auth::list_tokens(&s.app, &ui.actor).await.unwrap_or_default();
+    let me_row = kefu_store::users::find(&s.app.db, ui.actor.user_id).await.ok().flatten();
+    let availability = me_row.map(|u| u.availability).unwrap_or_else(|| "offline".into());
+    render(s, "profile.html", ui.actor.locale, Some(ui), minijinja::context! { tokens, new_token, error, availability, availabilities => ["online", "busy", "away", "offline"] })
+}
+
+pub async fn show_profile(State(s): State<AppState>, ui: UiActor) -> Response {
+    profile_page(&s, &ui, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ValueForm {
+    pub csrf: String,
+    pub value: String,
+}
+
+pub async fn set_locale(State(s): State<AppState>, ui: UiActor, Form(f): Form<ValueForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    match users::set_locale(&s.app, &ui.actor, &f.value).await {
+        Ok(_) => back("/app/profile"),
+        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
+
+pub async fn set_availability(State(s): State<AppState>, ui: UiActor, headers: HeaderMap, Form(f): Form<ValueForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    let back_to = headers.get("referer").and_then(|v| v.to_str().ok()).and_then(|r| r.find("/app").map(|i| r[i..].to_owned())).unwrap_or_else(|| "/app/profile".into());
+    match users::set_availability(&s.app, &ui.actor, &f.value).await {
+        Ok(_) => back(&back_to),
+        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    pub csrf: String,
+    pub name: String,
+}
+
+pub async fn create_token(State(s): State<AppState>, ui: UiActor, Form(f): Form<TokenForm>) -> Response {
+    if let Err(r) = check_csrf(&ui, &f.csrf) {
+        return r;
+    }
+    match auth::create_token(&s.app, ui.actor.user_id, &f.name).await {
+        Ok((secret, _)) => profile_page(&s, &ui, Some(secret), None).await,
+        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
+    }
+}
