@@ -94,7 +94,7 @@ impl EventHub {
 
     /// Stops the tail and listener tasks.
     pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
+        self.shutdown.send_replace(true);
         self.wake.notify_one();
     }
 
@@ -103,8 +103,9 @@ impl EventHub {
     pub fn subscribe(self: &Arc<Self>, after: Option<i64>, audience: Audience) -> mpsc::Receiver<Arc<EventRow>> {
         let (tx, rx) = mpsc::channel(256);
         let live = self.sender.subscribe();
-        let cursor = after.unwrap_or_else(|| self.latest_id());
-        tokio::spawn(feed(Arc::clone(self), live, cursor, audience, tx));
+        // Subscribed here, not in the task, so a shutdown that comes first is still seen.
+        let stop = self.shutdown.subscribe();
+        tokio::spawn(feed(Arc::clone(self), live, stop, after, audience, tx));
         rx
     }
 }
@@ -112,12 +113,21 @@ impl EventHub {
 async fn feed(
     hub: Arc<EventHub>,
     mut live: broadcast::Receiver<Arc<EventRow>>,
-    mut cursor: i64,
+    mut stop: watch::Receiver<bool>,
+    after: Option<i64>,
     audience: Audience,
     out: mpsc::Sender<Arc<EventRow>>,
 ) {
+    // "From now" is the log's newest id, read after subscribing to the broadcast:
+    // anything newer arrives live. (The local tail may lag another instance's writes.)
+    if *stop.borrow() {
+        return;
+    }
+    let mut cursor = match after {
+        Some(id) => id,
+        None => events::latest_id(&hub.db).await.unwrap_or_else(|_| hub.latest_id()),
+    };
     let mut replay = true;
-    let mut stop = hub.shutdown.subscribe();
     loop {
         if replay {
             // Read the log until caught up; anything newer also arrives on `live`.

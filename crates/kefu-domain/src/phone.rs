@@ -23,7 +23,9 @@ impl PhoneE164 {
         if trimmed.is_empty() || trimmed.len() > 40 {
             return Err(bad());
         }
-        let region = default_region.parse::<phonenumber::country::Id>().ok();
+        // A number with its own country code is read on its own; the default region
+        // only fills in for numbers written the local way.
+        let region = if trimmed.starts_with('+') { None } else { default_region.parse::<phonenumber::country::Id>().ok() };
         let number = phonenumber::parse(region, trimmed).map_err(|_| bad())?;
         if !phonenumber::is_valid(&number) {
             return Err(bad());

@@ -67,7 +67,9 @@ impl FromRequestParts<AppState> for UiActor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || {
-            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/app");
+            // Nested routers see their own part of the path; the original has all of it.
+            let uri = parts.extensions.get::<axum::extract::OriginalUri>().map(|o| &o.0).unwrap_or(&parts.uri);
+            let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/app");
             Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
         };
         let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_login()) };

@@ -1,0 +1,11 @@
+//! API tests: every test runs against a real server on a fresh database —
+//! SQLite by default, PostgreSQL when KEFU_TEST_POSTGRES_URL is set.
+
+mod auth;
+mod conversations;
+mod events;
+mod helpers;
+mod openapi;
+mod people;
+mod ui;
+mod widget;
