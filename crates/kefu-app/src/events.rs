@@ -99,13 +99,20 @@ impl EventHub {
     }
 
     /// Events after `after` (or from now when `None`) for `audience`, as a channel.
-    /// The feeding task ends when the receiver is dropped.
-    pub fn subscribe(self: &Arc<Self>, after: Option<i64>, audience: Audience) -> mpsc::Receiver<Arc<EventRow>> {
+    /// "Now" is fixed before this returns, so nothing committed after the caller
+    /// answers is missed. The feeding task ends when the receiver is dropped.
+    pub async fn subscribe(self: &Arc<Self>, after: Option<i64>, audience: Audience) -> mpsc::Receiver<Arc<EventRow>> {
         let (tx, rx) = mpsc::channel(256);
+        // Both subscribed before reading the log: anything newer arrives live, and a
+        // shutdown that comes first is still seen.
         let live = self.sender.subscribe();
-        // Subscribed here, not in the task, so a shutdown that comes first is still seen.
         let stop = self.shutdown.subscribe();
-        tokio::spawn(feed(Arc::clone(self), live, stop, after, audience, tx));
+        let cursor = match after {
+            Some(id) => id,
+            // The log, not the local tail, which may lag another instance's writes.
+            None => events::latest_id(&self.db).await.unwrap_or_else(|_| self.latest_id()),
+        };
+        tokio::spawn(feed(Arc::clone(self), live, stop, cursor, audience, tx));
         rx
     }
 }
@@ -114,19 +121,13 @@ async fn feed(
     hub: Arc<EventHub>,
     mut live: broadcast::Receiver<Arc<EventRow>>,
     mut stop: watch::Receiver<bool>,
-    after: Option<i64>,
+    mut cursor: i64,
     audience: Audience,
     out: mpsc::Sender<Arc<EventRow>>,
 ) {
-    // "From now" is the log's newest id, read after subscribing to the broadcast:
-    // anything newer arrives live. (The local tail may lag another instance's writes.)
     if *stop.borrow() {
         return;
     }
-    let mut cursor = match after {
-        Some(id) => id,
-        None => events::latest_id(&hub.db).await.unwrap_or_else(|_| hub.latest_id()),
-    };
     let mut replay = true;
     loop {
         if replay {

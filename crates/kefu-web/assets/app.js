@@ -1,0 +1,177 @@
+// kefu workspace: the live parts — event stream, live list and thread, composer, notifications.
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+const me = Number(document.querySelector('meta[name="kefu-user"]')?.content || 0);
+const list = document.getElementById('conv-list');
+const thread = document.getElementById('thread');
+const messages = document.getElementById('messages');
+const composer = document.getElementById('composer');
+const liveState = document.getElementById('live-state');
+const openId = thread ? Number(thread.dataset.conversation) : 0;
+
+// Times arrive as UTC milliseconds; show them in the agent's own zone.
+function localTimes(root = document) {
+  for (const t of root.querySelectorAll('time[data-ms]')) {
+    const d = new Date(Number(t.dataset.ms));
+    const today = new Date().toDateString() === d.toDateString();
+    t.textContent = today ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString([], { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    t.title = d.toLocaleString();
+  }
+}
+
+function scrollToEnd() {
+  if (messages) messages.scrollTop = messages.scrollHeight;
+}
+
+function appendMessage(m) {
+  if (!messages || messages.querySelector(`[data-id="${m.id}"]`)) return;
+  const tpl = document.getElementById('msg-template');
+  const li = tpl.content.firstElementChild.cloneNode(true);
+  li.classList.add(`msg-${m.kind}`);
+  li.dataset.id = m.id;
+  li.querySelector('.author').textContent = m.author_name || composer?.dataset.systemName || '';
+  li.querySelector('.body').textContent = m.body;
+  const time = li.querySelector('time');
+  time.dataset.ms = m.created_at;
+  messages.appendChild(li);
+  localTimes(li);
+  scrollToEnd();
+}
+
+// The server renders list rows; it answers 204 when a row no longer belongs in this list.
+async function refreshRow(id) {
+  if (!list) return;
+  const res = await fetch(`/app/fragments/conversations/${id}?${list.dataset.keep}`, { headers: { accept: 'text/html' } });
+  const old = list.querySelector(`li[data-id="${id}"]`);
+  if (res.status === 204) { old?.remove(); return; }
+  if (!res.ok) return;
+  const holder = document.createElement('template');
+  holder.innerHTML = (await res.text()).trim();
+  const row = holder.content.firstElementChild;
+  if (id === openId) { row.classList.add('current'); row.classList.remove('unread'); }
+  old?.remove();
+  list.prepend(row);
+  document.getElementById('conv-empty')?.remove();
+  localTimes(row);
+}
+
+let audio;
+function ding() {
+  try {
+    audio = audio || new AudioContext();
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.15, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.4);
+  } catch (_) { /* sound is a nicety */ }
+}
+
+function notify(m, c) {
+  const concernsMe = c && (c.assignee_id === me || c.assignee_id === null);
+  if (m.kind !== 'incoming' || !concernsMe) return;
+  if (document.visibilityState === 'visible' && c.id === openId) return;
+  ding();
+  if ('Notification' in window && Notification.permission === 'granted') {
+    const n = new Notification(c.contact_name, { body: m.body.slice(0, 140), tag: `kefu-${c.id}` });
+    n.onclick = () => { window.focus(); location.href = `/app/conversations/${c.id}?${list?.dataset.keep || 'view=all'}`; };
+  }
+}
+
+function setLive(up) {
+  if (!liveState) return;
+  liveState.classList.toggle('up', up);
+  liveState.textContent = up ? liveState.dataset.online : liveState.dataset.offline;
+}
+
+function connect() {
+  // Start where the page was drawn; EventSource then reconnects by itself and
+  // sends Last-Event-ID, so nothing is missed.
+  const last = document.querySelector('meta[name="kefu-last-event"]')?.content;
+  const es = new EventSource(last ? `/api/v1/events/stream?after=${last}` : '/api/v1/events/stream');
+  es.onopen = () => setLive(true);
+  es.onerror = () => setLive(false);
+  es.addEventListener('message.created', (e) => {
+    const { message, conversation } = JSON.parse(e.data);
+    if (message.conversation_id === openId) {
+      appendMessage(message);
+      if (message.kind === 'incoming' && document.visibilityState === 'visible') markRead();
+    }
+    refreshRow(message.conversation_id);
+    notify(message, conversation);
+  });
+  for (const kind of ['conversation.created', 'conversation.updated']) {
+    es.addEventListener(kind, (e) => {
+      const { conversation } = JSON.parse(e.data);
+      refreshRow(conversation.id);
+      if (conversation.id === openId) {
+        const badge = document.getElementById('thread-status');
+        if (badge && badge.className !== `badge status-${conversation.status}`) badge.dataset.stale = '1';
+      }
+    });
+  }
+}
+
+let readPending = false;
+function markRead() {
+  if (readPending || !openId) return;
+  readPending = true;
+  setTimeout(() => {
+    readPending = false;
+    fetch(`/api/v1/conversations/${openId}/read`, { method: 'POST', headers: { 'x-csrf-token': csrf } });
+  }, 500);
+}
+
+function newClientId() {
+  return (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+if (composer) {
+  const body = document.getElementById('composer-body');
+  const priv = document.getElementById('composer-private');
+  const error = document.getElementById('composer-error');
+  composer.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = body.value.trim();
+    if (!text) return;
+    error.textContent = '';
+    const send = document.getElementById('composer-send');
+    send.disabled = true;
+    try {
+      const res = await fetch(composer.dataset.api, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ body: text, private: priv.checked, client_id: newClientId() }),
+      });
+      const data = await res.json();
+      if (!res.ok) { error.textContent = data.error?.message || res.statusText; return; }
+      appendMessage(data.message);
+      body.value = '';
+      priv.checked = false;
+      composer.classList.remove('note');
+    } catch (_) {
+      error.textContent = '⚠';
+    } finally {
+      send.disabled = false;
+      body.focus();
+    }
+  });
+  body.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  priv.addEventListener('change', () => composer.classList.toggle('note', priv.checked));
+}
+
+// Ask once, on a click (browsers refuse permission prompts without one).
+document.addEventListener('click', () => {
+  if ('Notification' in window && Notification.permission === 'default') Notification.requestPermission();
+}, { once: true });
+
+localTimes();
+scrollToEnd();
+if (csrf) connect();

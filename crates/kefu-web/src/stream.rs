@@ -55,7 +55,7 @@ pub async fn staff_stream(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let rx = s.app.hub.subscribe(resume_point(&headers, q.after), Audience::Staff);
+    let rx = s.app.hub.subscribe(resume_point(&headers, q.after), Audience::Staff).await;
     sse(rx, staff_shape)
 }
 
@@ -75,6 +75,6 @@ pub async fn widget_stream(
     let visitor = kefu_app::widget::visitor(&s.app, &q.widget_token, &q.visitor_token).await.map_err(widget_error)?;
     let (conversation_id, _) = kefu_app::widget::visitor_messages(&s.app, &visitor, None, 1).await?;
     let conversation_id = conversation_id.ok_or_else(|| ApiError::new(axum::http::StatusCode::NOT_FOUND, "no_conversation_yet", "write a first message before opening the stream"))?;
-    let rx = s.app.hub.subscribe(Some(resume_point(&headers, None).unwrap_or(0)), Audience::Conversation(conversation_id));
+    let rx = s.app.hub.subscribe(Some(resume_point(&headers, None).unwrap_or(0)), Audience::Conversation(conversation_id)).await;
     Ok(sse(rx, visitor_shape))
 }

@@ -65,6 +65,8 @@ fn matches(row: &ConversationRow, q: &ListQuery, me: i64) -> bool {
 
 async fn page(s: &AppState, ui: &UiActor, f: &ListFilters, open: Option<i64>) -> Result<Response, AppError> {
     let q = f.query()?;
+    // Read first: the page's live stream starts here, so nothing falls between render and connect.
+    let last_event_id = kefu_store::events::latest_id(&s.app.db).await?;
     let rows = conv::list_conversations(&s.app, &ui.actor, &q).await?;
     let next_cursor = if rows.len() as u64 >= PAGE_SIZE { rows.last().map(conv::cursor_of) } else { None };
     let teams = teams::list_teams(&s.app, &ui.actor).await?;
@@ -80,7 +82,7 @@ async fn page(s: &AppState, ui: &UiActor, f: &ListFilters, open: Option<i64>) ->
         current = Some(c);
     }
     let ctx = minijinja::context! {
-        rows, next_cursor, teams, current, messages, contact, agents,
+        rows, next_cursor, teams, current, messages, contact, agents, last_event_id,
         view => q.view.as_str(),
         status => f.status.clone().unwrap_or_else(|| "open".into()),
         team => f.team,
