@@ -41,7 +41,11 @@ pub fn check_password_rules(password: &str) -> Result<(), Invalid> {
         ));
     }
     if password.len() > 1024 {
-        return Err(Invalid::new("password", "password_too_long", "the password is longer than 1024 bytes"));
+        return Err(Invalid::new(
+            "password",
+            "password_too_long",
+            "the password is longer than 1024 bytes",
+        ));
     }
     Ok(())
 }
@@ -74,7 +78,11 @@ async fn verify_password(password: &str, stored: &str) -> bool {
     let (password, stored) = (password.to_owned(), stored.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -100,12 +108,23 @@ pub(crate) fn actor_of(u: &users::UserRow) -> Actor {
 
 /// Signs in with email and password. Repeated failures for one address are
 /// slowed down (each try past [`FREE_FAILURES`] locks the address for longer) and audited.
-pub async fn sign_in(app: &App, email: &str, password: &str, client: &str) -> AppResult<NewSession> {
+pub async fn sign_in(
+    app: &App,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<NewSession> {
     let key = format!("email:{}", email.trim().to_lowercase());
     let now = now_ms();
     let failures = audit::login_failures(&app.db, &key).await?;
-    if let Some(locked_until) = failures.as_ref().and_then(|f| f.locked_until).filter(|&t| t > now) {
-        return Err(AppError::TooManyAttempts { retry_after_secs: (locked_until - now + 999) / 1000 });
+    if let Some(locked_until) = failures
+        .as_ref()
+        .and_then(|f| f.locked_until)
+        .filter(|&t| t > now)
+    {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: (locked_until - now + 999) / 1000,
+        });
     }
     let user = match EmailAddress::parse(email) {
         Ok(e) => users::find_by_email(&app.db, e.as_str()).await?,
@@ -117,29 +136,75 @@ pub async fn sign_in(app: &App, email: &str, password: &str, client: &str) -> Ap
     };
     let Some(user) = user.filter(|_| ok) else {
         record_failure(app, &key, failures, client, now).await?;
-        return Err(AppError::Invalid(Invalid::new("password", "wrong_credentials", "email or password is wrong")));
+        return Err(AppError::Invalid(Invalid::new(
+            "password",
+            "wrong_credentials",
+            "email or password is wrong",
+        )));
     };
     audit::clear_login_failures(&app.db, &key).await?;
     let cookie_value = random_hex(32);
     let csrf_token = random_hex(16);
     let expires = now + app.config.session_days * 86_400_000;
-    sessions::insert(&app.db, &sha256_hex(&cookie_value), user.id, &csrf_token, expires, now).await?;
-    audit::record(&app.db, Some(user.id), "login.succeeded", &format!("user:{}", user.id), client, now).await?;
-    Ok(NewSession { cookie_value, csrf_token, actor: actor_of(&user) })
+    sessions::insert(
+        &app.db,
+        &sha256_hex(&cookie_value),
+        user.id,
+        &csrf_token,
+        expires,
+        now,
+    )
+    .await?;
+    audit::record(
+        &app.db,
+        Some(user.id),
+        "login.succeeded",
+        &format!("user:{}", user.id),
+        client,
+        now,
+    )
+    .await?;
+    Ok(NewSession {
+        cookie_value,
+        csrf_token,
+        actor: actor_of(&user),
+    })
 }
 
-async fn record_failure(app: &App, key: &str, previous: Option<audit::LoginFailureRow>, client: &str, now: i64) -> AppResult<()> {
+async fn record_failure(
+    app: &App,
+    key: &str,
+    previous: Option<audit::LoginFailureRow>,
+    client: &str,
+    now: i64,
+) -> AppResult<()> {
     let mut row = previous
         .filter(|f| now - f.first_at < FAILURE_WINDOW_MS)
-        .unwrap_or(audit::LoginFailureRow { failures: 0, first_at: now, locked_until: None });
+        .unwrap_or(audit::LoginFailureRow {
+            failures: 0,
+            first_at: now,
+            locked_until: None,
+        });
     row.failures += 1;
     if row.failures >= FREE_FAILURES {
         let extra = (row.failures - FREE_FAILURES).min(10) as u32;
         row.locked_until = Some(now + (2_000 * 2i64.pow(extra)).min(MAX_LOCK_MS));
     }
     audit::set_login_failures(&app.db, key, &row).await?;
-    let action = if row.locked_until.is_some() { "login.throttled" } else { "login.failed" };
-    audit::record(&app.db, None, action, key, &format!("{client}; failures in window: {}", row.failures), now).await?;
+    let action = if row.locked_until.is_some() {
+        "login.throttled"
+    } else {
+        "login.failed"
+    };
+    audit::record(
+        &app.db,
+        None,
+        action,
+        key,
+        &format!("{client}; failures in window: {}", row.failures),
+        now,
+    )
+    .await?;
     if row.failures >= FREE_FAILURES {
         tracing::warn!(key, failures = row.failures, "repeated failed sign-ins");
     }
@@ -148,8 +213,13 @@ async fn record_failure(app: &App, key: &str, previous: Option<audit::LoginFailu
 
 /// The signed-in actor for a session cookie, with the session's CSRF token.
 pub async fn session_actor(app: &App, cookie_value: &str) -> AppResult<(Actor, String)> {
-    let session = sessions::find_valid(&app.db, &sha256_hex(cookie_value), now_ms()).await?.ok_or(AppError::Unauthorized)?;
-    let user = users::find(&app.db, session.user_id).await?.filter(|u| !u.disabled).ok_or(AppError::Unauthorized)?;
+    let session = sessions::find_valid(&app.db, &sha256_hex(cookie_value), now_ms())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let user = users::find(&app.db, session.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(AppError::Unauthorized)?;
     Ok((actor_of(&user), session.csrf_token))
 }
 
@@ -159,18 +229,42 @@ pub async fn sign_out(app: &App, cookie_value: &str) -> AppResult<()> {
 }
 
 /// A new API token for a user: the secret (shown once) and its record.
-pub async fn create_token(app: &App, user_id: i64, name: &str) -> AppResult<(String, tokens::TokenRow)> {
+pub async fn create_token(
+    app: &App,
+    user_id: i64,
+    name: &str,
+) -> AppResult<(String, tokens::TokenRow)> {
     let name = kefu_domain::Name::parse("name", name)?;
     let secret = format!("kefu_{}", random_hex(24));
-    let row = tokens::insert(&app.db, user_id, name.as_str(), &sha256_hex(&secret), now_ms()).await?;
-    audit::record(&app.db, Some(user_id), "token.created", &format!("token:{}", row.id), name.as_str(), now_ms()).await?;
+    let row = tokens::insert(
+        &app.db,
+        user_id,
+        name.as_str(),
+        &sha256_hex(&secret),
+        now_ms(),
+    )
+    .await?;
+    audit::record(
+        &app.db,
+        Some(user_id),
+        "token.created",
+        &format!("token:{}", row.id),
+        name.as_str(),
+        now_ms(),
+    )
+    .await?;
     Ok((secret, row))
 }
 
 /// The actor behind a bearer token.
 pub async fn token_actor(app: &App, secret: &str) -> AppResult<Actor> {
-    let token = tokens::find_by_hash(&app.db, &sha256_hex(secret)).await?.ok_or(AppError::Unauthorized)?;
-    let user = users::find(&app.db, token.user_id).await?.filter(|u| !u.disabled).ok_or(AppError::Unauthorized)?;
+    let token = tokens::find_by_hash(&app.db, &sha256_hex(secret))
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let user = users::find(&app.db, token.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(AppError::Unauthorized)?;
     tokens::touch(&app.db, token.id, now_ms()).await?;
     Ok(actor_of(&user))
 }
@@ -179,7 +273,15 @@ pub async fn revoke_token(app: &App, actor: &Actor, token_id: i64) -> AppResult<
     if tokens::delete(&app.db, actor.user_id, token_id).await? == 0 {
         return Err(AppError::NotFound("token"));
     }
-    audit::record(&app.db, Some(actor.user_id), "token.revoked", &format!("token:{token_id}"), "", now_ms()).await?;
+    audit::record(
+        &app.db,
+        Some(actor.user_id),
+        "token.revoked",
+        &format!("token:{token_id}"),
+        "",
+        now_ms(),
+    )
+    .await?;
     Ok(())
 }
 

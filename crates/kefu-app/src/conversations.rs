@@ -6,7 +6,7 @@ use kefu_domain::time::now_ms;
 use kefu_domain::{ConversationStatus, Invalid, MessageBody, MessageKind, Permission};
 use kefu_store::conversations::{self, ConversationFilter, ConversationRow};
 use kefu_store::messages::{self, MessageRow, NewMessage};
-use kefu_store::{jobs, teams, users, StoreError, Tx};
+use kefu_store::{StoreError, Tx, jobs, teams, users};
 use serde_json::json;
 
 /// Largest page a list returns.
@@ -27,7 +27,11 @@ impl View {
             "mine" => Ok(View::Mine),
             "unassigned" => Ok(View::Unassigned),
             "all" => Ok(View::All),
-            other => Err(Invalid::new("view", "invalid_view", format!("'{other}' is not a view; use mine, unassigned or all"))),
+            other => Err(Invalid::new(
+                "view",
+                "invalid_view",
+                format!("'{other}' is not a view; use mine, unassigned or all"),
+            )),
         }
     }
 
@@ -58,12 +62,22 @@ pub fn cursor_of(row: &ConversationRow) -> String {
 }
 
 pub fn parse_cursor(s: &str) -> Result<(i64, i64), Invalid> {
-    let bad = || Invalid::new("cursor", "invalid_cursor", "the cursor is not one this API returned");
+    let bad = || {
+        Invalid::new(
+            "cursor",
+            "invalid_cursor",
+            "the cursor is not one this API returned",
+        )
+    };
     let (a, b) = s.split_once('.').ok_or_else(bad)?;
     Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
 }
 
-pub async fn list_conversations(app: &App, actor: &Actor, q: &ListQuery) -> AppResult<Vec<ConversationRow>> {
+pub async fn list_conversations(
+    app: &App,
+    actor: &Actor,
+    q: &ListQuery,
+) -> AppResult<Vec<ConversationRow>> {
     actor.require(Permission::WorkConversations)?;
     let filter = ConversationFilter {
         assignee_id: (q.view == View::Mine).then_some(actor.user_id),
@@ -80,10 +94,18 @@ pub async fn list_conversations(app: &App, actor: &Actor, q: &ListQuery) -> AppR
 
 pub async fn get_conversation(app: &App, actor: &Actor, id: i64) -> AppResult<ConversationRow> {
     actor.require(Permission::WorkConversations)?;
-    conversations::find(&app.db, id).await?.ok_or(AppError::NotFound("conversation"))
+    conversations::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))
 }
 
-pub async fn list_messages(app: &App, actor: &Actor, id: i64, before: Option<i64>, limit: u64) -> AppResult<Vec<MessageRow>> {
+pub async fn list_messages(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    before: Option<i64>,
+    limit: u64,
+) -> AppResult<Vec<MessageRow>> {
     get_conversation(app, actor, id).await?;
     Ok(messages::list(&app.db, id, before, limit.clamp(1, MAX_PAGE), false).await?)
 }
@@ -98,9 +120,11 @@ pub struct Posted {
 /// Validates a client-supplied idempotency id.
 pub fn parse_client_id(client_id: Option<&str>) -> Result<Option<&str>, Invalid> {
     match client_id.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(id) if id.len() > 100 || id.chars().any(char::is_control) => {
-            Err(Invalid::new("client_id", "invalid_client_id", "client_id must be at most 100 printable characters"))
-        }
+        Some(id) if id.len() > 100 || id.chars().any(char::is_control) => Err(Invalid::new(
+            "client_id",
+            "invalid_client_id",
+            "client_id must be at most 100 printable characters",
+        )),
         other => Ok(other),
     }
 }
@@ -125,10 +149,10 @@ pub(crate) async fn write_message(
     author: Author,
     client_id: Option<&str>,
 ) -> AppResult<Result<MessageRow, MessageRow>> {
-    if let Some(id) = client_id {
-        if let Some(existing) = messages::find_by_client_id(tx, conversation.id, id).await? {
-            return Ok(Err(existing));
-        }
+    if let Some(id) = client_id
+        && let Some(existing) = messages::find_by_client_id(tx, conversation.id, id).await?
+    {
+        return Ok(Err(existing));
     }
     let now = now_ms();
     let new = NewMessage {
@@ -150,7 +174,9 @@ pub(crate) async fn write_message(
     let preview: String = body.as_str().chars().take(140).collect();
     conversations::record_message(tx, conversation.id, kind.as_str(), &preview, now).await?;
     let message = messages::find_in_tx(tx, id).await?;
-    let updated = conversations::find_in_tx(tx, conversation.id).await?.ok_or(AppError::NotFound("conversation"))?;
+    let updated = conversations::find_in_tx(tx, conversation.id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
     append(
         app,
         tx,
@@ -165,53 +191,117 @@ pub(crate) async fn write_message(
 }
 
 /// An agent replies to the customer, or writes a private note.
-pub async fn post_message(app: &App, actor: &Actor, id: i64, body: &str, private: bool, client_id: Option<&str>) -> AppResult<Posted> {
+pub async fn post_message(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    body: &str,
+    private: bool,
+    client_id: Option<&str>,
+) -> AppResult<Posted> {
     actor.require(Permission::WorkConversations)?;
     let body = MessageBody::parse(body)?;
     let client_id = parse_client_id(client_id)?;
-    let kind = if private { MessageKind::Note } else { MessageKind::Outgoing };
+    let kind = if private {
+        MessageKind::Note
+    } else {
+        MessageKind::Outgoing
+    };
     let mut tx = app.db.begin().await?;
-    let conversation = conversations::find_in_tx(&mut tx, id).await?.ok_or(AppError::NotFound("conversation"))?;
-    let written = write_message(app, &mut tx, &conversation, kind, &body, Author::Agent(actor.user_id), client_id).await;
+    let conversation = conversations::find_in_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    let written = write_message(
+        app,
+        &mut tx,
+        &conversation,
+        kind,
+        &body,
+        Author::Agent(actor.user_id),
+        client_id,
+    )
+    .await;
     match written {
         Ok(Ok(message)) => {
             commit(app, tx).await?;
-            Ok(Posted { message, created: true })
+            Ok(Posted {
+                message,
+                created: true,
+            })
         }
-        Ok(Err(existing)) => Ok(Posted { message: existing, created: false }),
+        Ok(Err(existing)) => Ok(Posted {
+            message: existing,
+            created: false,
+        }),
         // Two posts with one client id raced; the other one won.
-        Err(AppError::Conflict { .. }) | Err(AppError::Store(StoreError::Conflict(_))) if client_id.is_some() => {
+        Err(AppError::Conflict { .. }) | Err(AppError::Store(StoreError::Conflict(_)))
+            if client_id.is_some() =>
+        {
             drop(tx);
             let mut tx = app.db.begin().await?;
-            let existing = messages::find_by_client_id(&mut tx, id, client_id.unwrap_or_default()).await?.ok_or(AppError::NotFound("message"))?;
-            Ok(Posted { message: existing, created: false })
+            let existing = messages::find_by_client_id(&mut tx, id, client_id.unwrap_or_default())
+                .await?
+                .ok_or(AppError::NotFound("message"))?;
+            Ok(Posted {
+                message: existing,
+                created: false,
+            })
         }
         Err(e) => Err(e),
     }
 }
 
-async fn conversation_changed(app: &App, mut tx: Tx, id: i64, by: i64) -> AppResult<ConversationRow> {
-    let row = conversations::find_in_tx(&mut tx, id).await?.ok_or(AppError::NotFound("conversation"))?;
-    append(app, &mut tx, "conversation.updated", Some(id), Some(row.inbox_id), true, &json!({ "conversation": row, "by": by })).await?;
+async fn conversation_changed(
+    app: &App,
+    mut tx: Tx,
+    id: i64,
+    by: i64,
+) -> AppResult<ConversationRow> {
+    let row = conversations::find_in_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    append(
+        app,
+        &mut tx,
+        "conversation.updated",
+        Some(id),
+        Some(row.inbox_id),
+        true,
+        &json!({ "conversation": row, "by": by }),
+    )
+    .await?;
     commit(app, tx).await?;
     Ok(row)
 }
 
 /// Assigns a conversation to an agent and/or a team (`None` clears). Agents may
 /// take a conversation or let it go; assigning others needs a supervisor.
-pub async fn assign(app: &App, actor: &Actor, id: i64, assignee_id: Option<i64>, team_id: Option<i64>) -> AppResult<ConversationRow> {
+pub async fn assign(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    assignee_id: Option<i64>,
+    team_id: Option<i64>,
+) -> AppResult<ConversationRow> {
     actor.require(Permission::WorkConversations)?;
     let current = get_conversation(app, actor, id).await?;
     let touches_others = assignee_id.is_some_and(|a| a != actor.user_id)
-        || current.assignee_id.is_some_and(|a| a != actor.user_id && assignee_id != Some(a));
+        || current
+            .assignee_id
+            .is_some_and(|a| a != actor.user_id && assignee_id != Some(a));
     if touches_others {
         actor.require(Permission::AssignOthers)?;
     }
     if let Some(user_id) = assignee_id {
-        users::find(&app.db, user_id).await?.filter(|u| !u.disabled).ok_or(AppError::NotFound("user"))?;
+        users::find(&app.db, user_id)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or(AppError::NotFound("user"))?;
     }
     if let Some(team_id) = team_id {
-        teams::find(&app.db, team_id).await?.ok_or(AppError::NotFound("team"))?;
+        teams::find(&app.db, team_id)
+            .await?
+            .ok_or(AppError::NotFound("team"))?;
     }
     let mut tx = app.db.begin().await?;
     conversations::assign(&mut tx, id, assignee_id, team_id, now_ms()).await?;
@@ -219,14 +309,25 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, assignee_id: Option<i64>,
 }
 
 /// Resolves, reopens, marks pending or snoozes (until a time in the future) a conversation.
-pub async fn set_status(app: &App, actor: &Actor, id: i64, status: &str, snooze_until: Option<i64>) -> AppResult<ConversationRow> {
+pub async fn set_status(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    status: &str,
+    snooze_until: Option<i64>,
+) -> AppResult<ConversationRow> {
     actor.require(Permission::WorkConversations)?;
     let status = ConversationStatus::parse(status)?;
     let now = now_ms();
     let until = match (status, snooze_until) {
         (ConversationStatus::Snoozed, Some(t)) if t > now => Some(t),
         (ConversationStatus::Snoozed, _) => {
-            return Err(Invalid::new("snooze_until", "snooze_needs_future_time", "snoozing needs snooze_until, a time in the future").into());
+            return Err(Invalid::new(
+                "snooze_until",
+                "snooze_needs_future_time",
+                "snoozing needs snooze_until, a time in the future",
+            )
+            .into());
         }
         _ => None,
     };
@@ -234,7 +335,15 @@ pub async fn set_status(app: &App, actor: &Actor, id: i64, status: &str, snooze_
     let mut tx = app.db.begin().await?;
     conversations::set_status(&mut tx, id, status.as_str(), until, now).await?;
     if let Some(t) = until {
-        jobs::enqueue(&mut tx, crate::jobs::WAKE_SNOOZED, &format!("{id}:{t}"), &json!({ "conversation_id": id }), t, now).await?;
+        jobs::enqueue(
+            &mut tx,
+            crate::jobs::WAKE_SNOOZED,
+            &format!("{id}:{t}"),
+            &json!({ "conversation_id": id }),
+            t,
+            now,
+        )
+        .await?;
     }
     conversation_changed(app, tx, id, actor.user_id).await
 }
@@ -246,14 +355,18 @@ pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     if conversations::mark_read(&mut tx, id).await? == 0 {
         return Ok(());
     }
-    conversation_changed(app, tx, id, actor.user_id).await.map(|_| ())
+    conversation_changed(app, tx, id, actor.user_id)
+        .await
+        .map(|_| ())
 }
 
 /// Wakes a snoozed conversation whose time has come; running it twice changes nothing.
 pub(crate) async fn wake_snoozed(app: &App, id: i64) -> AppResult<bool> {
     let now = now_ms();
     let mut tx = app.db.begin().await?;
-    let Some(row) = conversations::find_in_tx(&mut tx, id).await? else { return Ok(false) };
+    let Some(row) = conversations::find_in_tx(&mut tx, id).await? else {
+        return Ok(false);
+    };
     if row.status != "snoozed" || row.snoozed_until.is_none_or(|t| t > now) {
         return Ok(false);
     }

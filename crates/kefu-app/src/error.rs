@@ -14,7 +14,11 @@ pub enum AppError {
     #[error("sign in first")]
     Unauthorized,
     #[error("{message}")]
-    Conflict { code: &'static str, message: String, existing_id: Option<i64> },
+    Conflict {
+        code: &'static str,
+        message: String,
+        existing_id: Option<i64>,
+    },
     #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: i64 },
     #[error("storage error: {0}")]

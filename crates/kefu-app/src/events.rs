@@ -12,7 +12,7 @@ use kefu_store::events::{self, EventRow, NewEvent};
 use kefu_store::{Db, Tx};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch, Notify};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 const PAGE: u64 = 500;
 const SAFETY_TICK: Duration = Duration::from_secs(1);
@@ -101,7 +101,11 @@ impl EventHub {
     /// Events after `after` (or from now when `None`) for `audience`, as a channel.
     /// "Now" is fixed before this returns, so nothing committed after the caller
     /// answers is missed. The feeding task ends when the receiver is dropped.
-    pub async fn subscribe(self: &Arc<Self>, after: Option<i64>, audience: Audience) -> mpsc::Receiver<Arc<EventRow>> {
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        after: Option<i64>,
+        audience: Audience,
+    ) -> mpsc::Receiver<Arc<EventRow>> {
         let (tx, rx) = mpsc::channel(256);
         // Both subscribed before reading the log: anything newer arrives live, and a
         // shutdown that comes first is still seen.
@@ -110,7 +114,9 @@ impl EventHub {
         let cursor = match after {
             Some(id) => id,
             // The log, not the local tail, which may lag another instance's writes.
-            None => events::latest_id(&self.db).await.unwrap_or_else(|_| self.latest_id()),
+            None => events::latest_id(&self.db)
+                .await
+                .unwrap_or_else(|_| self.latest_id()),
         };
         tokio::spawn(feed(Arc::clone(self), live, stop, cursor, audience, tx));
         rx
@@ -133,7 +139,9 @@ async fn feed(
         if replay {
             // Read the log until caught up; anything newer also arrives on `live`.
             loop {
-                let Ok(rows) = events::list_after(&hub.db, cursor, audience.conversation(), PAGE).await else {
+                let Ok(rows) =
+                    events::list_after(&hub.db, cursor, audience.conversation(), PAGE).await
+                else {
                     tokio::time::sleep(SAFETY_TICK).await;
                     continue;
                 };
@@ -202,7 +210,9 @@ async fn tail(hub: Arc<EventHub>, mut last: i64) {
 
 /// PostgreSQL: wake the tail whenever any instance appends an event.
 async fn listen(hub: Arc<EventHub>) {
-    let Some(pool) = hub.db.pg_pool().cloned() else { return };
+    let Some(pool) = hub.db.pg_pool().cloned() else {
+        return;
+    };
     let mut stop = hub.shutdown.subscribe();
     loop {
         let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
@@ -244,7 +254,14 @@ pub(crate) async fn append(
     private: bool,
     payload: &serde_json::Value,
 ) -> AppResult<i64> {
-    let event = NewEvent { kind, conversation_id, inbox_id, private, payload, now: now_ms() };
+    let event = NewEvent {
+        kind,
+        conversation_id,
+        inbox_id,
+        private,
+        payload,
+        now: now_ms(),
+    };
     Ok(events::append(tx, &event, app.hub.channel()).await?)
 }
 

@@ -20,9 +20,16 @@ pub struct InboxInput<'a> {
     pub team_id: Option<i64>,
 }
 
-fn optional_text<'a>(field: &'static str, value: Option<&'a str>) -> Result<Option<&'a str>, Invalid> {
+fn optional_text<'a>(
+    field: &'static str,
+    value: Option<&'a str>,
+) -> Result<Option<&'a str>, Invalid> {
     match value.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) if s.chars().count() > 1000 => Err(Invalid::new(field, "too_long", format!("{field} is longer than 1000 characters"))),
+        Some(s) if s.chars().count() > 1000 => Err(Invalid::new(
+            field,
+            "too_long",
+            format!("{field} is longer than 1000 characters"),
+        )),
         other => Ok(other),
     }
 }
@@ -30,7 +37,9 @@ fn optional_text<'a>(field: &'static str, value: Option<&'a str>) -> Result<Opti
 async fn validate<'a>(app: &App, input: &'a InboxInput<'a>) -> AppResult<(Name, InboxFields<'a>)> {
     let name = Name::parse("name", input.name)?;
     if let Some(team_id) = input.team_id {
-        teams::find(&app.db, team_id).await?.ok_or(AppError::NotFound("team"))?;
+        teams::find(&app.db, team_id)
+            .await?
+            .ok_or(AppError::NotFound("team"))?;
     }
     let fields = InboxFields {
         name: "",
@@ -41,28 +50,63 @@ async fn validate<'a>(app: &App, input: &'a InboxInput<'a>) -> AppResult<(Name, 
     Ok((name, fields))
 }
 
-pub async fn create_inbox(app: &App, actor: &Actor, channel: &str, input: &InboxInput<'_>) -> AppResult<InboxRow> {
+pub async fn create_inbox(
+    app: &App,
+    actor: &Actor,
+    channel: &str,
+    input: &InboxInput<'_>,
+) -> AppResult<InboxRow> {
     actor.require(Permission::ManageInboxes)?;
     if !CHANNELS.contains(&channel) {
-        return Err(Invalid::new("channel", "invalid_channel", format!("'{channel}' is not a channel; use widget or api")).into());
+        return Err(Invalid::new(
+            "channel",
+            "invalid_channel",
+            format!("'{channel}' is not a channel; use widget or api"),
+        )
+        .into());
     }
     let (name, mut fields) = validate(app, input).await?;
     fields.name = name.as_str();
     let mut tx = app.db.begin().await?;
     let inbox = inboxes::insert(&mut tx, channel, &random_hex(16), &fields, now_ms()).await?;
-    append(app, &mut tx, "inbox.created", None, Some(inbox.id), true, &json!({ "inbox": inbox })).await?;
+    append(
+        app,
+        &mut tx,
+        "inbox.created",
+        None,
+        Some(inbox.id),
+        true,
+        &json!({ "inbox": inbox }),
+    )
+    .await?;
     commit(app, tx).await?;
     Ok(inbox)
 }
 
-pub async fn update_inbox(app: &App, actor: &Actor, id: i64, input: &InboxInput<'_>) -> AppResult<InboxRow> {
+pub async fn update_inbox(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: &InboxInput<'_>,
+) -> AppResult<InboxRow> {
     actor.require(Permission::ManageInboxes)?;
-    inboxes::find(&app.db, id).await?.ok_or(AppError::NotFound("inbox"))?;
+    inboxes::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("inbox"))?;
     let (name, mut fields) = validate(app, input).await?;
     fields.name = name.as_str();
     let mut tx = app.db.begin().await?;
     let inbox = inboxes::update(&mut tx, id, &fields).await?;
-    append(app, &mut tx, "inbox.updated", None, Some(inbox.id), true, &json!({ "inbox": inbox })).await?;
+    append(
+        app,
+        &mut tx,
+        "inbox.updated",
+        None,
+        Some(inbox.id),
+        true,
+        &json!({ "inbox": inbox }),
+    )
+    .await?;
     commit(app, tx).await?;
     Ok(inbox)
 }
@@ -74,5 +118,7 @@ pub async fn list_inboxes(app: &App, actor: &Actor) -> AppResult<Vec<InboxRow>> 
 
 pub async fn get_inbox(app: &App, actor: &Actor, id: i64) -> AppResult<InboxRow> {
     actor.require(Permission::WorkConversations)?;
-    inboxes::find(&app.db, id).await?.ok_or(AppError::NotFound("inbox"))
+    inboxes::find(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("inbox"))
 }

@@ -21,7 +21,9 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
-        other => Err(crate::AppError::Internal(format!("unknown job kind {other}"))),
+        other => Err(crate::AppError::Internal(format!(
+            "unknown job kind {other}"
+        ))),
     }
 }
 
@@ -61,7 +63,7 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
             tracing::warn!(error = %e, "job worker round failed");
         }
         rounds += 1;
-        if rounds % 3600 == 0 {
+        if rounds.is_multiple_of(3600) {
             let _ = kefu_store::sessions::delete_expired(&app.db, now_ms()).await;
         }
     }

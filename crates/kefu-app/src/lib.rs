@@ -37,7 +37,10 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { password_cost: PasswordCost::Production, session_days: 14 }
+        Self {
+            password_cost: PasswordCost::Production,
+            session_days: 14,
+        }
     }
 }
 
@@ -53,7 +56,11 @@ impl App {
     /// Builds the app and starts its event tail (and, on PostgreSQL, its listener).
     pub async fn start(db: Db, config: AppConfig) -> AppResult<Self> {
         let hub = EventHub::start(db.clone()).await?;
-        Ok(Self { db, hub, config: Arc::new(config) })
+        Ok(Self {
+            db,
+            hub,
+            config: Arc::new(config),
+        })
     }
 }
 

@@ -20,15 +20,26 @@ pub async fn create_team(app: &App, actor: &Actor, name: &str) -> AppResult<Team
     actor.require(Permission::ManageUsers)?;
     let name = Name::parse("name", name)?;
     let mut tx = app.db.begin().await?;
-    let team = teams::insert(&mut tx, name.as_str(), now_ms()).await.map_err(|e| match e {
-        kefu_store::StoreError::Conflict(_) => AppError::Conflict {
-            code: "team_name_taken",
-            message: format!("a team named {} already exists", name.as_str()),
-            existing_id: None,
-        },
-        other => other.into(),
-    })?;
-    append(app, &mut tx, "team.created", None, None, true, &json!({ "team": team })).await?;
+    let team = teams::insert(&mut tx, name.as_str(), now_ms())
+        .await
+        .map_err(|e| match e {
+            kefu_store::StoreError::Conflict(_) => AppError::Conflict {
+                code: "team_name_taken",
+                message: format!("a team named {} already exists", name.as_str()),
+                existing_id: None,
+            },
+            other => other.into(),
+        })?;
+    append(
+        app,
+        &mut tx,
+        "team.created",
+        None,
+        None,
+        true,
+        &json!({ "team": team }),
+    )
+    .await?;
     commit(app, tx).await?;
     Ok(team)
 }
@@ -45,11 +56,24 @@ pub async fn list_teams(app: &App, actor: &Actor) -> AppResult<Vec<TeamWithMembe
 
 pub async fn add_member(app: &App, actor: &Actor, team_id: i64, user_id: i64) -> AppResult<()> {
     actor.require(Permission::ManageUsers)?;
-    teams::find(&app.db, team_id).await?.ok_or(AppError::NotFound("team"))?;
-    users::find(&app.db, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    teams::find(&app.db, team_id)
+        .await?
+        .ok_or(AppError::NotFound("team"))?;
+    users::find(&app.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
     let mut tx = app.db.begin().await?;
     teams::add_member(&mut tx, team_id, user_id).await?;
-    append(app, &mut tx, "team.member_added", None, None, true, &json!({ "team_id": team_id, "user_id": user_id })).await?;
+    append(
+        app,
+        &mut tx,
+        "team.member_added",
+        None,
+        None,
+        true,
+        &json!({ "team_id": team_id, "user_id": user_id }),
+    )
+    .await?;
     commit(app, tx).await
 }
 
@@ -59,6 +83,15 @@ pub async fn remove_member(app: &App, actor: &Actor, team_id: i64, user_id: i64)
     if teams::remove_member(&mut tx, team_id, user_id).await? == 0 {
         return Err(AppError::NotFound("team member"));
     }
-    append(app, &mut tx, "team.member_removed", None, None, true, &json!({ "team_id": team_id, "user_id": user_id })).await?;
+    append(
+        app,
+        &mut tx,
+        "team.member_removed",
+        None,
+        None,
+        true,
+        &json!({ "team_id": team_id, "user_id": user_id }),
+    )
+    .await?;
     commit(app, tx).await
 }

@@ -23,11 +23,29 @@ pub async fn needs_setup(app: &App) -> AppResult<bool> {
 }
 
 /// Creates the first administrator; refused once any user exists.
-pub async fn create_first_admin(app: &App, email: &str, name: &str, password: &str, locale: Option<&str>) -> AppResult<UserRow> {
+pub async fn create_first_admin(
+    app: &App,
+    email: &str,
+    name: &str,
+    password: &str,
+    locale: Option<&str>,
+) -> AppResult<UserRow> {
     if !needs_setup(app).await? {
-        return Err(AppError::Forbidden("kefu is already set up; sign in instead".into()));
+        return Err(AppError::Forbidden(
+            "kefu is already set up; sign in instead".into(),
+        ));
     }
-    insert_user(app, &CreateUser { email, name, role: "admin", password, locale }).await
+    insert_user(
+        app,
+        &CreateUser {
+            email,
+            name,
+            role: "admin",
+            password,
+            locale,
+        },
+    )
+    .await
 }
 
 /// An admin creates a user.
@@ -41,7 +59,11 @@ pub async fn insert_user(app: &App, req: &CreateUser<'_>) -> AppResult<UserRow> 
     let email = EmailAddress::parse(req.email)?;
     let name = Name::parse("name", req.name)?;
     let role = Role::parse(req.role)?;
-    let locale = req.locale.map(UiLocale::parse).transpose()?.unwrap_or_default();
+    let locale = req
+        .locale
+        .map(UiLocale::parse)
+        .transpose()?
+        .unwrap_or_default();
     check_password_rules(req.password)?;
     let hash = hash_password(req.password, app.config.password_cost).await?;
     let mut tx = app.db.begin().await?;
@@ -55,10 +77,26 @@ pub async fn insert_user(app: &App, req: &CreateUser<'_>) -> AppResult<UserRow> 
     let now = now_ms();
     let user = users::insert(
         &mut tx,
-        &NewUser { email: email.as_str(), name: name.as_str(), role: role.as_str(), password_hash: &hash, locale: locale.as_str(), now },
+        &NewUser {
+            email: email.as_str(),
+            name: name.as_str(),
+            role: role.as_str(),
+            password_hash: &hash,
+            locale: locale.as_str(),
+            now,
+        },
     )
     .await?;
-    append(app, &mut tx, "user.created", None, None, true, &json!({ "user": user })).await?;
+    append(
+        app,
+        &mut tx,
+        "user.created",
+        None,
+        None,
+        true,
+        &json!({ "user": user }),
+    )
+    .await?;
     commit(app, tx).await?;
     Ok(user)
 }
@@ -69,7 +107,11 @@ pub async fn list_users(app: &App, actor: &Actor) -> AppResult<Vec<UserRow>> {
 }
 
 /// An agent sets their own availability (online / busy / away / offline).
-pub async fn set_availability(app: &App, actor: &Actor, availability: &str) -> AppResult<Availability> {
+pub async fn set_availability(
+    app: &App,
+    actor: &Actor,
+    availability: &str,
+) -> AppResult<Availability> {
     let availability = Availability::parse(availability)?;
     let mut tx = app.db.begin().await?;
     users::set_availability(&mut tx, actor.user_id, availability.as_str()).await?;

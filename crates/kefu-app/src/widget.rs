@@ -2,7 +2,7 @@
 //! through the API channel. Both arrive here as inbound messages.
 
 use crate::auth::{random_hex, sha256_hex};
-use crate::conversations::{parse_client_id, write_message, Author, Posted};
+use crate::conversations::{Author, Posted, parse_client_id, write_message};
 use crate::events::{append, commit};
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::time::now_ms;
@@ -11,7 +11,7 @@ use kefu_store::contacts::{self, ContactFields};
 use kefu_store::conversations::{self, ConversationRow};
 use kefu_store::inboxes::{self, InboxRow};
 use kefu_store::messages::{self, MessageRow};
-use kefu_store::{users, Tx};
+use kefu_store::{Tx, users};
 use serde_json::json;
 
 const VISITOR_IDENTITY: &str = "widget_visitor";
@@ -44,22 +44,36 @@ fn identity_value(inbox_id: i64, visitor_token: &str) -> String {
 pub async fn visitor(app: &App, widget_token: &str, visitor_token: &str) -> AppResult<Visitor> {
     let inbox = inbox_for_widget(app, widget_token).await?;
     let mut tx = app.db.begin_read().await?;
-    let contact_id = contacts::find_by_identity(&mut tx, VISITOR_IDENTITY, &identity_value(inbox.id, visitor_token))
-        .await?
-        .ok_or(AppError::Unauthorized)?;
+    let contact_id = contacts::find_by_identity(
+        &mut tx,
+        VISITOR_IDENTITY,
+        &identity_value(inbox.id, visitor_token),
+    )
+    .await?
+    .ok_or(AppError::Unauthorized)?;
     Ok(Visitor { inbox, contact_id })
 }
 
 /// Opens the widget: continues a known visitor (their token kept in the browser)
 /// or creates a new visitor contact.
-pub async fn start_session(app: &App, widget_token: &str, visitor_token: Option<&str>, locale: UiLocale) -> AppResult<VisitorSession> {
+pub async fn start_session(
+    app: &App,
+    widget_token: &str,
+    visitor_token: Option<&str>,
+    locale: UiLocale,
+) -> AppResult<VisitorSession> {
     let inbox = inbox_for_widget(app, widget_token).await?;
-    if let Some(token) = visitor_token.filter(|t| !t.is_empty()) {
-        if let Ok(v) = visitor(app, widget_token, token).await {
-            let mut tx = app.db.begin_read().await?;
-            let conversation_id = conversations::latest_for_contact(&mut tx, inbox.id, v.contact_id).await?;
-            return Ok(VisitorSession { visitor: v, visitor_token: token.to_owned(), conversation_id });
-        }
+    if let Some(token) = visitor_token.filter(|t| !t.is_empty())
+        && let Ok(v) = visitor(app, widget_token, token).await
+    {
+        let mut tx = app.db.begin_read().await?;
+        let conversation_id =
+            conversations::latest_for_contact(&mut tx, inbox.id, v.contact_id).await?;
+        return Ok(VisitorSession {
+            visitor: v,
+            visitor_token: token.to_owned(),
+            conversation_id,
+        });
     }
     let token = random_hex(24);
     let now = now_ms();
@@ -67,27 +81,68 @@ pub async fn start_session(app: &App, widget_token: &str, visitor_token: Option<
         UiLocale::ZhCn => "访客",
         UiLocale::En => "Visitor",
     };
-    let fields = ContactFields { name: format!("{label} {}", &token[..6]), language: Some(locale.as_str().to_owned()), ..Default::default() };
+    let fields = ContactFields {
+        name: format!("{label} {}", &token[..6]),
+        language: Some(locale.as_str().to_owned()),
+        ..Default::default()
+    };
     let mut tx = app.db.begin().await?;
     let contact = contacts::insert(&mut tx, &fields, now).await?;
-    contacts::add_identity(&mut tx, contact.id, VISITOR_IDENTITY, &identity_value(inbox.id, &token), now).await?;
-    append(app, &mut tx, "contact.created", None, Some(inbox.id), true, &json!({ "contact": contact })).await?;
+    contacts::add_identity(
+        &mut tx,
+        contact.id,
+        VISITOR_IDENTITY,
+        &identity_value(inbox.id, &token),
+        now,
+    )
+    .await?;
+    append(
+        app,
+        &mut tx,
+        "contact.created",
+        None,
+        Some(inbox.id),
+        true,
+        &json!({ "contact": contact }),
+    )
+    .await?;
     commit(app, tx).await?;
-    Ok(VisitorSession { visitor: Visitor { inbox, contact_id: contact.id }, visitor_token: token, conversation_id: None })
+    Ok(VisitorSession {
+        visitor: Visitor {
+            inbox,
+            contact_id: contact.id,
+        },
+        visitor_token: token,
+        conversation_id: None,
+    })
 }
 
 /// The visitor's current conversation thread (public messages only).
-pub async fn visitor_messages(app: &App, v: &Visitor, before: Option<i64>, limit: u64) -> AppResult<(Option<i64>, Vec<MessageRow>)> {
+pub async fn visitor_messages(
+    app: &App,
+    v: &Visitor,
+    before: Option<i64>,
+    limit: u64,
+) -> AppResult<(Option<i64>, Vec<MessageRow>)> {
     let mut tx = app.db.begin_read().await?;
-    let Some(id) = conversations::latest_for_contact(&mut tx, v.inbox.id, v.contact_id).await? else {
+    let Some(id) = conversations::latest_for_contact(&mut tx, v.inbox.id, v.contact_id).await?
+    else {
         return Ok((None, Vec::new()));
     };
     drop(tx);
-    Ok((Some(id), messages::list(&app.db, id, before, limit.clamp(1, 100), true).await?))
+    Ok((
+        Some(id),
+        messages::list(&app.db, id, before, limit.clamp(1, 100), true).await?,
+    ))
 }
 
 /// A visitor writes in the widget.
-pub async fn visitor_post(app: &App, v: &Visitor, body: &str, client_id: Option<&str>) -> AppResult<Posted> {
+pub async fn visitor_post(
+    app: &App,
+    v: &Visitor,
+    body: &str,
+    client_id: Option<&str>,
+) -> AppResult<Posted> {
     receive(app, &v.inbox, v.contact_id, body, client_id).await
 }
 
@@ -103,9 +158,16 @@ pub async fn api_inbound(
     client_id: Option<&str>,
 ) -> AppResult<Posted> {
     actor.require(Permission::WorkConversations)?;
-    let inbox = inboxes::find(&app.db, inbox_id).await?.ok_or(AppError::NotFound("inbox"))?;
+    let inbox = inboxes::find(&app.db, inbox_id)
+        .await?
+        .ok_or(AppError::NotFound("inbox"))?;
     if inbox.channel != "api" {
-        return Err(Invalid::new("inbox_id", "not_an_api_inbox", "messages can be posted from outside only to an API inbox").into());
+        return Err(Invalid::new(
+            "inbox_id",
+            "not_an_api_inbox",
+            "messages can be posted from outside only to an API inbox",
+        )
+        .into());
     }
     let handle = Name::parse("contact_handle", handle)?;
     let name = Name::parse("contact_name", name)?;
@@ -116,7 +178,15 @@ pub async fn api_inbound(
         Some(id) => id,
         None => {
             let now = now_ms();
-            let contact = contacts::insert(&mut tx, &ContactFields { name: name.into_inner(), ..Default::default() }, now).await?;
+            let contact = contacts::insert(
+                &mut tx,
+                &ContactFields {
+                    name: name.into_inner(),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
             contacts::add_identity(&mut tx, contact.id, "api", &key, now).await?;
             contact.id
         }
@@ -127,31 +197,85 @@ pub async fn api_inbound(
 
 /// The one path every inbound customer message takes: continue or open the
 /// conversation, write the message, and auto-reply once if no agent is online.
-async fn receive(app: &App, inbox: &InboxRow, contact_id: i64, body: &str, client_id: Option<&str>) -> AppResult<Posted> {
+async fn receive(
+    app: &App,
+    inbox: &InboxRow,
+    contact_id: i64,
+    body: &str,
+    client_id: Option<&str>,
+) -> AppResult<Posted> {
     let body = MessageBody::parse(body)?;
     let client_id = parse_client_id(client_id)?;
     let mut tx = app.db.begin().await?;
     let conversation = open_conversation(app, &mut tx, inbox, contact_id).await?;
-    let message = match write_message(app, &mut tx, &conversation, MessageKind::Incoming, &body, Author::Contact(contact_id), client_id).await? {
+    let message = match write_message(
+        app,
+        &mut tx,
+        &conversation,
+        MessageKind::Incoming,
+        &body,
+        Author::Contact(contact_id),
+        client_id,
+    )
+    .await?
+    {
         Ok(m) => m,
-        Err(existing) => return Ok(Posted { message: existing, created: false }),
-    };
-    if let Some(text) = inbox.auto_reply.as_deref() {
-        if !users::anyone_online(&mut tx, inbox.team_id).await? && conversations::claim_auto_reply(&mut tx, conversation.id).await? {
-            let reply = MessageBody::parse(text)?;
-            write_message(app, &mut tx, &conversation, MessageKind::Outgoing, &reply, Author::System, None).await?.ok();
+        Err(existing) => {
+            return Ok(Posted {
+                message: existing,
+                created: false,
+            });
         }
+    };
+    if let Some(text) = inbox.auto_reply.as_deref()
+        && !users::anyone_online(&mut tx, inbox.team_id).await?
+        && conversations::claim_auto_reply(&mut tx, conversation.id).await?
+    {
+        let reply = MessageBody::parse(text)?;
+        let author = Author::System;
+        write_message(
+            app,
+            &mut tx,
+            &conversation,
+            MessageKind::Outgoing,
+            &reply,
+            author,
+            None,
+        )
+        .await?
+        .ok();
     }
     commit(app, tx).await?;
-    Ok(Posted { message, created: true })
+    Ok(Posted {
+        message,
+        created: true,
+    })
 }
 
-async fn open_conversation(app: &App, tx: &mut Tx, inbox: &InboxRow, contact_id: i64) -> AppResult<ConversationRow> {
+async fn open_conversation(
+    app: &App,
+    tx: &mut Tx,
+    inbox: &InboxRow,
+    contact_id: i64,
+) -> AppResult<ConversationRow> {
     if let Some(id) = conversations::latest_for_contact(tx, inbox.id, contact_id).await? {
-        return conversations::find_in_tx(tx, id).await?.ok_or(AppError::NotFound("conversation"));
+        return conversations::find_in_tx(tx, id)
+            .await?
+            .ok_or(AppError::NotFound("conversation"));
     }
     let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now_ms()).await?;
-    let row = conversations::find_in_tx(tx, id).await?.ok_or(AppError::NotFound("conversation"))?;
-    append(app, tx, "conversation.created", Some(id), Some(inbox.id), true, &json!({ "conversation": row })).await?;
+    let row = conversations::find_in_tx(tx, id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    append(
+        app,
+        tx,
+        "conversation.created",
+        Some(id),
+        Some(inbox.id),
+        true,
+        &json!({ "conversation": row }),
+    )
+    .await?;
     Ok(row)
 }

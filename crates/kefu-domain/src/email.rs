@@ -11,14 +11,22 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let bad = |why: &str| {
-            Invalid::new("email", "invalid_email", format!("'{input}' is not a valid email address: {why}"))
+            Invalid::new(
+                "email",
+                "invalid_email",
+                format!("'{input}' is not a valid email address: {why}"),
+            )
         };
         let s = input.trim();
         if s.is_empty() || s.len() > 254 {
             return Err(bad("it must be 1 to 254 characters"));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c)) {
-            return Err(bad("it contains spaces or characters not allowed in an address"));
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
+        {
+            return Err(bad(
+                "it contains spaces or characters not allowed in an address",
+            ));
         }
         let (local, domain) = s.rsplit_once('@').ok_or_else(|| bad("it has no '@'"))?;
         if local.is_empty() || local.len() > 64 || local.contains('@') {
@@ -26,7 +34,9 @@ impl EmailAddress {
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
-            || labels.iter().any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
+            || labels
+                .iter()
+                .any(|l| l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-'))
         {
             return Err(bad("the domain after '@' is not a valid host name"));
         }
@@ -45,13 +55,27 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_the_domain() {
-        assert_eq!(EmailAddress::parse(" Li.Wei@Example.COM ").unwrap().as_str(), "Li.Wei@example.com");
+        assert_eq!(
+            EmailAddress::parse(" Li.Wei@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "Li.Wei@example.com"
+        );
         assert!(EmailAddress::parse("buyer+tag@shop.co.uk").is_ok());
     }
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "no-at-sign", "@example.com", "a@b", "a b@example.com", "a@-x.com", "a@x..com", "<a@x.com>"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@-x.com",
+            "a@x..com",
+            "<a@x.com>",
+        ] {
             let err = EmailAddress::parse(bad).unwrap_err();
             assert_eq!(err.code, "invalid_email", "{bad}");
         }

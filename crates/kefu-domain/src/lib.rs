@@ -15,4 +15,4 @@ pub use error::Invalid;
 pub use locale::{CountryCode, LanguageTag, TimeZoneName, UiLocale};
 pub use phone::PhoneE164;
 pub use role::{Permission, Role};
-pub use text::{MessageBody, Name, MAX_MESSAGE_CHARS};
+pub use text::{MAX_MESSAGE_CHARS, MessageBody, Name};

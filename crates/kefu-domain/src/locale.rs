@@ -25,7 +25,11 @@ impl UiLocale {
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         Self::from_tag(input).ok_or_else(|| {
-            Invalid::new("locale", "invalid_locale", format!("'{input}' is not a supported locale; use zh-CN or en"))
+            Invalid::new(
+                "locale",
+                "invalid_locale",
+                format!("'{input}' is not a supported locale; use zh-CN or en"),
+            )
         })
     }
 
@@ -49,10 +53,10 @@ impl UiLocale {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if let Some(locale) = Self::from_tag(tag) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, locale));
-                }
+            if let Some(locale) = Self::from_tag(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, locale));
             }
         }
         best.map(|(_, l)| l).unwrap_or_default()
@@ -69,8 +73,10 @@ impl LanguageTag {
         let s = input.trim().replace('_', "-");
         let mut parts = s.split('-');
         let primary = parts.next().unwrap_or_default();
-        let ok_primary = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-        let ok_rest = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        let ok_primary =
+            (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+        let ok_rest = parts
+            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
         if !ok_primary || !ok_rest || s.len() > 35 {
             return Err(Invalid::new(
                 "language",
@@ -81,7 +87,11 @@ impl LanguageTag {
         let mut out = primary.to_ascii_lowercase();
         for p in s.split('-').skip(1) {
             out.push('-');
-            out.push_str(&if p.len() == 2 { p.to_ascii_uppercase() } else { p.to_owned() });
+            out.push_str(&if p.len() == 2 {
+                p.to_ascii_uppercase()
+            } else {
+                p.to_owned()
+            });
         }
         Ok(Self(out))
     }
@@ -139,7 +149,12 @@ impl TimeZoneName {
     /// The local wall-clock time there now, e.g. `2026-11-23 21:05`.
     pub fn local_time_now(&self) -> Option<String> {
         let tz = jiff::tz::TimeZone::get(&self.0).ok()?;
-        Some(jiff::Timestamp::now().to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string())
+        Some(
+            jiff::Timestamp::now()
+                .to_zoned(tz)
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string(),
+        )
     }
 }
 
@@ -150,7 +165,10 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_supported_locale() {
         assert_eq!(UiLocale::negotiate("en-US,en;q=0.9,zh;q=0.8"), UiLocale::En);
-        assert_eq!(UiLocale::negotiate("fr;q=1,zh-CN;q=0.5,en;q=0.4"), UiLocale::ZhCn);
+        assert_eq!(
+            UiLocale::negotiate("fr;q=1,zh-CN;q=0.5,en;q=0.4"),
+            UiLocale::ZhCn
+        );
         assert_eq!(UiLocale::negotiate("de"), UiLocale::ZhCn);
         assert_eq!(UiLocale::negotiate(""), UiLocale::ZhCn);
     }
@@ -167,7 +185,15 @@ mod tests {
         assert_eq!(CountryCode::parse("cn").unwrap().as_str(), "CN");
         assert!(CountryCode::parse("China").is_err());
         assert!(TimeZoneName::parse("Europe/Moscow").is_ok());
-        assert_eq!(TimeZoneName::parse("Mars/Olympus").unwrap_err().code, "invalid_time_zone");
-        assert!(TimeZoneName::parse("Asia/Shanghai").unwrap().local_time_now().is_some());
+        assert_eq!(
+            TimeZoneName::parse("Mars/Olympus").unwrap_err().code,
+            "invalid_time_zone"
+        );
+        assert!(
+            TimeZoneName::parse("Asia/Shanghai")
+                .unwrap()
+                .local_time_now()
+                .is_some()
+        );
     }
 }

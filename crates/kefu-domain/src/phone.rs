@@ -16,7 +16,9 @@ impl PhoneE164 {
             Invalid::new(
                 "phone",
                 "invalid_phone",
-                format!("'{input}' is not a valid phone number; write it with its country code, e.g. +86 138 1234 5678"),
+                format!(
+                    "'{input}' is not a valid phone number; write it with its country code, e.g. +86 138 1234 5678"
+                ),
             )
         };
         let trimmed = input.trim();
@@ -25,12 +27,18 @@ impl PhoneE164 {
         }
         // A number with its own country code is read on its own; the default region
         // only fills in for numbers written the local way.
-        let region = if trimmed.starts_with('+') { None } else { default_region.parse::<phonenumber::country::Id>().ok() };
+        let region = if trimmed.starts_with('+') {
+            None
+        } else {
+            default_region.parse::<phonenumber::country::Id>().ok()
+        };
         let number = phonenumber::parse(region, trimmed).map_err(|_| bad())?;
         if !phonenumber::is_valid(&number) {
             return Err(bad());
         }
-        Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string()))
+        Ok(Self(
+            number.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,14 +61,22 @@ mod tests {
             ("+7 912 345-67-89", "CN", "+79123456789"),
         ];
         for (input, region, want) in cases {
-            assert_eq!(PhoneE164::parse(input, region).unwrap().as_str(), want, "{input}");
+            assert_eq!(
+                PhoneE164::parse(input, region).unwrap().as_str(),
+                want,
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn rejects_what_is_not_a_phone_number() {
         for bad in ["", "hello", "123", "+999 1234"] {
-            assert_eq!(PhoneE164::parse(bad, "CN").unwrap_err().code, "invalid_phone", "{bad}");
+            assert_eq!(
+                PhoneE164::parse(bad, "CN").unwrap_err().code,
+                "invalid_phone",
+                "{bad}"
+            );
         }
     }
 

@@ -16,7 +16,11 @@ impl MessageBody {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(Invalid::new("body", "empty_message", "the message is empty; write something to send"));
+            return Err(Invalid::new(
+                "body",
+                "empty_message",
+                "the message is empty; write something to send",
+            ));
         }
         let chars = s.chars().count();
         if chars > MAX_MESSAGE_CHARS {
@@ -47,13 +51,25 @@ impl Name {
     pub fn parse(field: &'static str, input: &str) -> Result<Self, Invalid> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(Invalid::new(field, "required", format!("{field} is required")));
+            return Err(Invalid::new(
+                field,
+                "required",
+                format!("{field} is required"),
+            ));
         }
         if s.chars().count() > 120 {
-            return Err(Invalid::new(field, "too_long", format!("{field} is longer than 120 characters")));
+            return Err(Invalid::new(
+                field,
+                "too_long",
+                format!("{field} is longer than 120 characters"),
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(Invalid::new(field, "control_characters", format!("{field} contains control characters")));
+            return Err(Invalid::new(
+                field,
+                "control_characters",
+                format!("{field} contains control characters"),
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -75,9 +91,15 @@ mod tests {
     #[test]
     fn message_bodies_are_trimmed_and_bounded() {
         assert_eq!(MessageBody::parse("  你好 ").unwrap().as_str(), "你好");
-        assert_eq!(MessageBody::parse(" \n ").unwrap_err().code, "empty_message");
+        assert_eq!(
+            MessageBody::parse(" \n ").unwrap_err().code,
+            "empty_message"
+        );
         let long = "字".repeat(MAX_MESSAGE_CHARS + 1);
-        assert_eq!(MessageBody::parse(&long).unwrap_err().code, "message_too_long");
+        assert_eq!(
+            MessageBody::parse(&long).unwrap_err().code,
+            "message_too_long"
+        );
         assert!(MessageBody::parse(&"字".repeat(MAX_MESSAGE_CHARS)).is_ok());
     }
 
@@ -90,8 +112,14 @@ mod tests {
     #[test]
     fn names_reject_blank_long_and_control_text() {
         assert_eq!(Name::parse("name", "  ").unwrap_err().code, "required");
-        assert_eq!(Name::parse("name", &"a".repeat(121)).unwrap_err().code, "too_long");
-        assert_eq!(Name::parse("name", "a\u{7}b").unwrap_err().code, "control_characters");
+        assert_eq!(
+            Name::parse("name", &"a".repeat(121)).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            Name::parse("name", "a\u{7}b").unwrap_err().code,
+            "control_characters"
+        );
         assert_eq!(Name::parse("name", " 售前 ").unwrap().as_str(), "售前");
     }
 

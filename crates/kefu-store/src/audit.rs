@@ -15,12 +15,31 @@ pub struct AuditRow {
     pub created_at: i64,
 }
 
-pub async fn record(db: &Db, actor: Option<i64>, action: &str, subject: &str, detail: &str, now: i64) -> StoreResult<()> {
+pub async fn record(
+    db: &Db,
+    actor: Option<i64>,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> StoreResult<()> {
     db.execute(
         &Query::insert()
             .into_table(AuditLog::Table)
-            .columns([AuditLog::ActorUserId, AuditLog::Action, AuditLog::Subject, AuditLog::Detail, AuditLog::CreatedAt])
-            .values_panic([actor.into(), action.into(), subject.into(), detail.into(), now.into()])
+            .columns([
+                AuditLog::ActorUserId,
+                AuditLog::Action,
+                AuditLog::Subject,
+                AuditLog::Detail,
+                AuditLog::CreatedAt,
+            ])
+            .values_panic([
+                actor.into(),
+                action.into(),
+                subject.into(),
+                detail.into(),
+                now.into(),
+            ])
             .take(),
     )
     .await?;
@@ -29,10 +48,17 @@ pub async fn record(db: &Db, actor: Option<i64>, action: &str, subject: &str, de
 
 pub async fn list(db: &Db, action: Option<&str>, limit: u64) -> StoreResult<Vec<AuditRow>> {
     let mut q = Query::select();
-    q.columns([AuditLog::Id, AuditLog::ActorUserId, AuditLog::Action, AuditLog::Subject, AuditLog::Detail, AuditLog::CreatedAt])
-        .from(AuditLog::Table)
-        .order_by(AuditLog::Id, Order::Desc)
-        .limit(limit);
+    q.columns([
+        AuditLog::Id,
+        AuditLog::ActorUserId,
+        AuditLog::Action,
+        AuditLog::Subject,
+        AuditLog::Detail,
+        AuditLog::CreatedAt,
+    ])
+    .from(AuditLog::Table)
+    .order_by(AuditLog::Id, Order::Desc)
+    .limit(limit);
     if let Some(a) = action {
         q.and_where(Expr::col(AuditLog::Action).eq(a));
     }
@@ -49,7 +75,11 @@ pub struct LoginFailureRow {
 pub async fn login_failures(db: &Db, key: &str) -> StoreResult<Option<LoginFailureRow>> {
     db.fetch_optional(
         &Query::select()
-            .columns([LoginFailures::Failures, LoginFailures::FirstAt, LoginFailures::LockedUntil])
+            .columns([
+                LoginFailures::Failures,
+                LoginFailures::FirstAt,
+                LoginFailures::LockedUntil,
+            ])
             .from(LoginFailures::Table)
             .and_where(Expr::col(LoginFailures::Key).eq(key))
             .take(),
@@ -61,11 +91,25 @@ pub async fn set_login_failures(db: &Db, key: &str, row: &LoginFailureRow) -> St
     db.execute(
         &Query::insert()
             .into_table(LoginFailures::Table)
-            .columns([LoginFailures::Key, LoginFailures::Failures, LoginFailures::FirstAt, LoginFailures::LockedUntil])
-            .values_panic([key.into(), row.failures.into(), row.first_at.into(), row.locked_until.into()])
+            .columns([
+                LoginFailures::Key,
+                LoginFailures::Failures,
+                LoginFailures::FirstAt,
+                LoginFailures::LockedUntil,
+            ])
+            .values_panic([
+                key.into(),
+                row.failures.into(),
+                row.first_at.into(),
+                row.locked_until.into(),
+            ])
             .on_conflict(
                 OnConflict::column(LoginFailures::Key)
-                    .update_columns([LoginFailures::Failures, LoginFailures::FirstAt, LoginFailures::LockedUntil])
+                    .update_columns([
+                        LoginFailures::Failures,
+                        LoginFailures::FirstAt,
+                        LoginFailures::LockedUntil,
+                    ])
                     .to_owned(),
             )
             .take(),
@@ -75,6 +119,12 @@ pub async fn set_login_failures(db: &Db, key: &str, row: &LoginFailureRow) -> St
 }
 
 pub async fn clear_login_failures(db: &Db, key: &str) -> StoreResult<()> {
-    db.execute(&Query::delete().from_table(LoginFailures::Table).and_where(Expr::col(LoginFailures::Key).eq(key)).take()).await?;
+    db.execute(
+        &Query::delete()
+            .from_table(LoginFailures::Table)
+            .and_where(Expr::col(LoginFailures::Key).eq(key))
+            .take(),
+    )
+    .await?;
     Ok(())
 }

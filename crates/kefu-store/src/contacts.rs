@@ -90,19 +90,34 @@ pub async fn update(tx: &mut Tx, id: i64, f: &ContactFields, now: i64) -> StoreR
 }
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ContactRow>> {
-    db.fetch_optional(&Query::select().columns(COLUMNS).from(Contacts::Table).and_where(Expr::col(Contacts::Id).eq(id)).take())
-        .await
+    db.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Contacts::Table)
+            .and_where(Expr::col(Contacts::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ContactRow>> {
-    tx.fetch_optional(&Query::select().columns(COLUMNS).from(Contacts::Table).and_where(Expr::col(Contacts::Id).eq(id)).take())
-        .await
+    tx.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Contacts::Table)
+            .and_where(Expr::col(Contacts::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 /// Newest first, keyset-paged by id.
 pub async fn list(db: &Db, before_id: Option<i64>, limit: u64) -> StoreResult<Vec<ContactRow>> {
     let mut q = Query::select();
-    q.columns(COLUMNS).from(Contacts::Table).order_by(Contacts::Id, Order::Desc).limit(limit);
+    q.columns(COLUMNS)
+        .from(Contacts::Table)
+        .order_by(Contacts::Id, Order::Desc)
+        .limit(limit);
     if let Some(before) = before_id {
         q.and_where(Expr::col(Contacts::Id).lt(before));
     }
@@ -110,7 +125,12 @@ pub async fn list(db: &Db, before_id: Option<i64>, limit: u64) -> StoreResult<Ve
 }
 
 /// Another contact already using this email or phone, if any.
-pub async fn find_duplicate(tx: &mut Tx, email: Option<&str>, phone: Option<&str>, except: Option<i64>) -> StoreResult<Option<ContactRow>> {
+pub async fn find_duplicate(
+    tx: &mut Tx,
+    email: Option<&str>,
+    phone: Option<&str>,
+    except: Option<i64>,
+) -> StoreResult<Option<ContactRow>> {
     let mut any = Cond::any();
     if let Some(e) = email {
         any = any.add(Expr::col(Contacts::Email).eq(e));
@@ -122,7 +142,10 @@ pub async fn find_duplicate(tx: &mut Tx, email: Option<&str>, phone: Option<&str
         return Ok(None);
     }
     let mut q = Query::select();
-    q.columns(COLUMNS).from(Contacts::Table).cond_where(any).limit(1);
+    q.columns(COLUMNS)
+        .from(Contacts::Table)
+        .cond_where(any)
+        .limit(1);
     if let Some(id) = except {
         q.and_where(Expr::col(Contacts::Id).ne(id));
     }
@@ -144,7 +167,13 @@ pub async fn find_by_identity(tx: &mut Tx, kind: &str, value: &str) -> StoreResu
     Ok(row.map(|(id,)| id))
 }
 
-pub async fn add_identity(tx: &mut Tx, contact_id: i64, kind: &str, value: &str, now: i64) -> StoreResult<()> {
+pub async fn add_identity(
+    tx: &mut Tx,
+    contact_id: i64,
+    kind: &str,
+    value: &str,
+    now: i64,
+) -> StoreResult<()> {
     tx.execute(
         &Query::insert()
             .into_table(ContactIdentities::Table)

@@ -68,13 +68,28 @@ fn select() -> SelectStatement {
         .expr_as(Expr::col((Contacts::Table, Contacts::Name)), "contact_name")
         .expr_as(Expr::col((Users::Table, Users::Name)), "assignee_name")
         .from(c)
-        .inner_join(Inboxes::Table, Expr::col((Inboxes::Table, Inboxes::Id)).equals((c, Conversations::InboxId)))
-        .inner_join(Contacts::Table, Expr::col((Contacts::Table, Contacts::Id)).equals((c, Conversations::ContactId)))
-        .left_join(Users::Table, Expr::col((Users::Table, Users::Id)).equals((c, Conversations::AssigneeId)))
+        .inner_join(
+            Inboxes::Table,
+            Expr::col((Inboxes::Table, Inboxes::Id)).equals((c, Conversations::InboxId)),
+        )
+        .inner_join(
+            Contacts::Table,
+            Expr::col((Contacts::Table, Contacts::Id)).equals((c, Conversations::ContactId)),
+        )
+        .left_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id)).equals((c, Conversations::AssigneeId)),
+        )
         .take()
 }
 
-pub async fn insert(tx: &mut Tx, inbox_id: i64, contact_id: i64, team_id: Option<i64>, now: i64) -> StoreResult<i64> {
+pub async fn insert(
+    tx: &mut Tx,
+    inbox_id: i64,
+    contact_id: i64,
+    team_id: Option<i64>,
+    now: i64,
+) -> StoreResult<i64> {
     let (id,): (i64,) = tx
         .fetch_one(
             &Query::insert()
@@ -107,15 +122,29 @@ pub async fn insert(tx: &mut Tx, inbox_id: i64, contact_id: i64, team_id: Option
 }
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ConversationRow>> {
-    db.fetch_optional(&select().and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id)).take()).await
+    db.fetch_optional(
+        &select()
+            .and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id))
+            .take(),
+    )
+    .await
 }
 
 pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ConversationRow>> {
-    tx.fetch_optional(&select().and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id)).take()).await
+    tx.fetch_optional(
+        &select()
+            .and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id))
+            .take(),
+    )
+    .await
 }
 
 /// The newest conversation of a contact in an inbox (the widget continues it).
-pub async fn latest_for_contact(tx: &mut Tx, inbox_id: i64, contact_id: i64) -> StoreResult<Option<i64>> {
+pub async fn latest_for_contact(
+    tx: &mut Tx,
+    inbox_id: i64,
+    contact_id: i64,
+) -> StoreResult<Option<i64>> {
     let row: Option<(i64,)> = tx
         .fetch_optional(
             &Query::select()
@@ -154,11 +183,13 @@ pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<Conversati
     }
     if let Some((at, id)) = f.after {
         q.cond_where(
-            Cond::any().add(Expr::col((c, Conversations::LastActivityAt)).lt(at)).add(
-                Cond::all()
-                    .add(Expr::col((c, Conversations::LastActivityAt)).eq(at))
-                    .add(Expr::col((c, Conversations::Id)).lt(id)),
-            ),
+            Cond::any()
+                .add(Expr::col((c, Conversations::LastActivityAt)).lt(at))
+                .add(
+                    Cond::all()
+                        .add(Expr::col((c, Conversations::LastActivityAt)).eq(at))
+                        .add(Expr::col((c, Conversations::Id)).lt(id)),
+                ),
         );
     }
     q.order_by((c, Conversations::LastActivityAt), Order::Desc)
@@ -169,21 +200,34 @@ pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<Conversati
 
 /// Records a new message on the conversation's counters and preview. An incoming
 /// message reopens the conversation and counts as unread; an agent's reply clears unread.
-pub async fn record_message(tx: &mut Tx, id: i64, kind: &str, preview: &str, now: i64) -> StoreResult<()> {
+pub async fn record_message(
+    tx: &mut Tx,
+    id: i64,
+    kind: &str,
+    preview: &str,
+    now: i64,
+) -> StoreResult<()> {
     let mut q = Query::update();
     q.table(Conversations::Table)
-        .value(Conversations::MessagesCount, Expr::col(Conversations::MessagesCount).add(1))
+        .value(
+            Conversations::MessagesCount,
+            Expr::col(Conversations::MessagesCount).add(1),
+        )
         .value(Conversations::LastActivityAt, now)
         .value(Conversations::UpdatedAt, now)
         .and_where(Expr::col(Conversations::Id).eq(id));
     if kind != "note" && kind != "activity" {
-        q.value(Conversations::LastMessagePreview, preview).value(Conversations::LastMessageAt, now);
+        q.value(Conversations::LastMessagePreview, preview)
+            .value(Conversations::LastMessageAt, now);
     }
     match kind {
         "incoming" => {
-            q.value(Conversations::UnreadCount, Expr::col(Conversations::UnreadCount).add(1))
-                .value(Conversations::Status, "open")
-                .value(Conversations::SnoozedUntil, Option::<i64>::None);
+            q.value(
+                Conversations::UnreadCount,
+                Expr::col(Conversations::UnreadCount).add(1),
+            )
+            .value(Conversations::Status, "open")
+            .value(Conversations::SnoozedUntil, Option::<i64>::None);
         }
         "outgoing" => {
             q.value(Conversations::UnreadCount, 0);
@@ -194,7 +238,13 @@ pub async fn record_message(tx: &mut Tx, id: i64, kind: &str, preview: &str, now
     Ok(())
 }
 
-pub async fn set_status(tx: &mut Tx, id: i64, status: &str, snoozed_until: Option<i64>, now: i64) -> StoreResult<u64> {
+pub async fn set_status(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    snoozed_until: Option<i64>,
+    now: i64,
+) -> StoreResult<u64> {
     tx.execute(
         &Query::update()
             .table(Conversations::Table)
@@ -208,7 +258,13 @@ pub async fn set_status(tx: &mut Tx, id: i64, status: &str, snoozed_until: Optio
     .await
 }
 
-pub async fn assign(tx: &mut Tx, id: i64, assignee_id: Option<i64>, team_id: Option<i64>, now: i64) -> StoreResult<u64> {
+pub async fn assign(
+    tx: &mut Tx,
+    id: i64,
+    assignee_id: Option<i64>,
+    team_id: Option<i64>,
+    now: i64,
+) -> StoreResult<u64> {
     tx.execute(
         &Query::update()
             .table(Conversations::Table)

@@ -3,7 +3,9 @@
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
@@ -52,16 +54,28 @@ fn constraint_name(pg_name: Option<&str>, message: &str) -> String {
 }
 
 /// A row type that decodes from both databases.
-pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 /// The database handle. SQLite keeps one writer connection (SQLite allows one
 /// writer at a time; a single connection avoids lock upgrades failing) and a
 /// pool of readers in WAL mode.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { write: SqlitePool, read: SqlitePool },
-    Postgres { pool: PgPool, schema: Option<String> },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres {
+        pool: PgPool,
+        schema: Option<String>,
+    },
 }
 
 macro_rules! on_pool {
@@ -128,7 +142,11 @@ impl Db {
 
     /// Connects to PostgreSQL. With `schema`, every connection works inside
     /// that schema (tests use one schema each).
-    pub async fn connect_postgres(url: &str, schema: Option<&str>, max_connections: u32) -> StoreResult<Self> {
+    pub async fn connect_postgres(
+        url: &str,
+        schema: Option<&str>,
+        max_connections: u32,
+    ) -> StoreResult<Self> {
         let mut opts = PgConnectOptions::from_str(url)?;
         if let Some(schema) = schema {
             opts = opts.options([("search_path", schema)]);
@@ -138,7 +156,10 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Db::Postgres { pool, schema: schema.map(str::to_owned) })
+        Ok(Db::Postgres {
+            pool,
+            schema: schema.map(str::to_owned),
+        })
     }
 
     /// Opens the database a URL names: `postgres://…` or `sqlite://path`.
@@ -146,7 +167,9 @@ impl Db {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Self::connect_postgres(url, None, 20).await
         } else {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             Self::open_sqlite(Path::new(path)).await
         }
     }
@@ -169,7 +192,9 @@ impl Db {
     /// A name unique to this database (and schema), for notification channels.
     pub fn channel_name(&self, base: &str) -> String {
         match self {
-            Db::Postgres { schema: Some(s), .. } => format!("{base}_{s}"),
+            Db::Postgres {
+                schema: Some(s), ..
+            } => format!("{base}_{s}"),
             _ => base.to_owned(),
         }
     }
@@ -195,7 +220,10 @@ impl Db {
             .await?), write: false)
     }
 
-    pub async fn fetch_optional<T: Record>(&self, stmt: &impl SqlxBinder) -> StoreResult<Option<T>> {
+    pub async fn fetch_optional<T: Record>(
+        &self,
+        stmt: &impl SqlxBinder,
+    ) -> StoreResult<Option<T>> {
         on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
             .fetch_optional(pool)
             .await?), write: false)
@@ -223,8 +251,12 @@ impl Db {
     /// Whether the database answers (health checks).
     pub async fn ping(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite { read, .. } => drop(sqlx::query("SELECT 1").execute(read).await?),
-            Db::Postgres { pool, .. } => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Db::Sqlite { read, .. } => {
+                sqlx::query("SELECT 1").execute(read).await?;
+            }
+            Db::Postgres { pool, .. } => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
         }
         Ok(())
     }
@@ -268,13 +300,22 @@ impl Tx {
     }
 
     pub async fn fetch_all<T: Record>(&mut self, stmt: &impl SqlxBinder) -> StoreResult<Vec<T>> {
-        on_tx!(self, stmt, |c, sql, vals| Ok(sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals).fetch_all(c).await?))
+        on_tx!(self, stmt, |c, sql, vals| Ok(
+            sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
+                .fetch_all(c)
+                .await?
+        ))
     }
 
-    pub async fn fetch_optional<T: Record>(&mut self, stmt: &impl SqlxBinder) -> StoreResult<Option<T>> {
-        on_tx!(self, stmt, |c, sql, vals| Ok(sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
-            .fetch_optional(c)
-            .await?))
+    pub async fn fetch_optional<T: Record>(
+        &mut self,
+        stmt: &impl SqlxBinder,
+    ) -> StoreResult<Option<T>> {
+        on_tx!(self, stmt, |c, sql, vals| Ok(
+            sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
+                .fetch_optional(c)
+                .await?
+        ))
     }
 
     pub async fn fetch_one<T: Record>(&mut self, stmt: &impl SqlxBinder) -> StoreResult<T> {
@@ -282,14 +323,28 @@ impl Tx {
     }
 
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> StoreResult<u64> {
-        on_tx!(self, stmt, |c, sql, vals| Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), vals).execute(c).await?.rows_affected()))
+        on_tx!(self, stmt, |c, sql, vals| Ok(sqlx::query_with(
+            sqlx::AssertSqlSafe(sql),
+            vals
+        )
+        .execute(c)
+        .await?
+        .rows_affected()))
     }
 
     /// Runs SQL text that has no parameters (DDL, locks) on this transaction.
     pub async fn execute_raw(&mut self, sql: &str) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => drop(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut **t).await?),
-            Tx::Postgres(t) => drop(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut **t).await?),
+            Tx::Sqlite(t) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **t)
+                    .await?;
+            }
+            Tx::Postgres(t) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **t)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -309,10 +364,19 @@ mod tests {
 
     #[test]
     fn conflicts_are_named_the_same_on_both_databases() {
-        assert_eq!(constraint_name(Some("uq_users_email"), "duplicate key"), "uq_users_email");
-        assert_eq!(constraint_name(None, "UNIQUE constraint failed: users.email"), "uq_users_email");
         assert_eq!(
-            constraint_name(None, "UNIQUE constraint failed: messages.conversation_id, messages.client_id"),
+            constraint_name(Some("uq_users_email"), "duplicate key"),
+            "uq_users_email"
+        );
+        assert_eq!(
+            constraint_name(None, "UNIQUE constraint failed: users.email"),
+            "uq_users_email"
+        );
+        assert_eq!(
+            constraint_name(
+                None,
+                "UNIQUE constraint failed: messages.conversation_id, messages.client_id"
+            ),
             "uq_messages_conversation_id"
         );
     }

@@ -35,7 +35,13 @@ const COLUMNS: [Inboxes; 8] = [
     Inboxes::CreatedAt,
 ];
 
-pub async fn insert(tx: &mut Tx, channel: &str, widget_token: &str, f: &InboxFields<'_>, now: i64) -> StoreResult<InboxRow> {
+pub async fn insert(
+    tx: &mut Tx,
+    channel: &str,
+    widget_token: &str,
+    f: &InboxFields<'_>,
+    now: i64,
+) -> StoreResult<InboxRow> {
     tx.fetch_one(
         &Query::insert()
             .into_table(Inboxes::Table)
@@ -79,17 +85,34 @@ pub async fn update(tx: &mut Tx, id: i64, f: &InboxFields<'_>) -> StoreResult<In
 }
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<InboxRow>> {
-    db.fetch_optional(&Query::select().columns(COLUMNS).from(Inboxes::Table).and_where(Expr::col(Inboxes::Id).eq(id)).take())
-        .await
+    db.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Inboxes::Table)
+            .and_where(Expr::col(Inboxes::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 pub async fn find_by_widget_token(db: &Db, token: &str) -> StoreResult<Option<InboxRow>> {
     db.fetch_optional(
-        &Query::select().columns(COLUMNS).from(Inboxes::Table).and_where(Expr::col(Inboxes::WidgetToken).eq(token)).take(),
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Inboxes::Table)
+            .and_where(Expr::col(Inboxes::WidgetToken).eq(token))
+            .take(),
     )
     .await
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<InboxRow>> {
-    db.fetch_all(&Query::select().columns(COLUMNS).from(Inboxes::Table).order_by(Inboxes::Id, Order::Asc).take()).await
+    db.fetch_all(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Inboxes::Table)
+            .order_by(Inboxes::Id, Order::Asc)
+            .take(),
+    )
+    .await
 }

@@ -22,14 +22,37 @@ pub struct JobRow {
 }
 
 /// Schedules a job unless one with the same kind and key exists; true if inserted.
-pub async fn enqueue(tx: &mut Tx, kind: &str, key: &str, payload: &serde_json::Value, run_at: i64, now: i64) -> StoreResult<bool> {
+pub async fn enqueue(
+    tx: &mut Tx,
+    kind: &str,
+    key: &str,
+    payload: &serde_json::Value,
+    run_at: i64,
+    now: i64,
+) -> StoreResult<bool> {
     let n = tx
         .execute(
             &Query::insert()
                 .into_table(Jobs::Table)
-                .columns([Jobs::Kind, Jobs::DedupeKey, Jobs::Payload, Jobs::RunAt, Jobs::CreatedAt])
-                .values_panic([kind.into(), key.into(), payload.to_string().into(), run_at.into(), now.into()])
-                .on_conflict(OnConflict::columns([Jobs::Kind, Jobs::DedupeKey]).do_nothing().to_owned())
+                .columns([
+                    Jobs::Kind,
+                    Jobs::DedupeKey,
+                    Jobs::Payload,
+                    Jobs::RunAt,
+                    Jobs::CreatedAt,
+                ])
+                .values_panic([
+                    kind.into(),
+                    key.into(),
+                    payload.to_string().into(),
+                    run_at.into(),
+                    now.into(),
+                ])
+                .on_conflict(
+                    OnConflict::columns([Jobs::Kind, Jobs::DedupeKey])
+                        .do_nothing()
+                        .to_owned(),
+                )
                 .take(),
         )
         .await?;
@@ -43,7 +66,11 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: u64) -> StoreRes
         .from(Jobs::Table)
         .and_where(Expr::col(Jobs::Parked).eq(false))
         .and_where(Expr::col(Jobs::RunAt).lte(now))
-        .and_where(Expr::col(Jobs::LockedUntil).is_null().or(Expr::col(Jobs::LockedUntil).lt(now)))
+        .and_where(
+            Expr::col(Jobs::LockedUntil)
+                .is_null()
+                .or(Expr::col(Jobs::LockedUntil).lt(now)),
+        )
         .order_by(Jobs::RunAt, Order::Asc)
         .limit(limit);
     if db.backend() == Backend::Postgres {
@@ -57,7 +84,14 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: u64) -> StoreRes
                 .value(Jobs::LockedUntil, now + lease_ms)
                 .value(Jobs::Attempts, Expr::col(Jobs::Attempts).add(1))
                 .and_where(Expr::col(Jobs::Id).in_subquery(due))
-                .returning(Query::returning().columns([Jobs::Id, Jobs::Kind, Jobs::DedupeKey, Jobs::Payload, Jobs::RunAt, Jobs::Attempts]))
+                .returning(Query::returning().columns([
+                    Jobs::Id,
+                    Jobs::Kind,
+                    Jobs::DedupeKey,
+                    Jobs::Payload,
+                    Jobs::RunAt,
+                    Jobs::Attempts,
+                ]))
                 .take(),
         )
         .await?;
@@ -67,7 +101,13 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: u64) -> StoreRes
 
 /// A job that ran to completion is removed.
 pub async fn complete(db: &Db, id: i64) -> StoreResult<()> {
-    db.execute(&Query::delete().from_table(Jobs::Table).and_where(Expr::col(Jobs::Id).eq(id)).take()).await?;
+    db.execute(
+        &Query::delete()
+            .from_table(Jobs::Table)
+            .and_where(Expr::col(Jobs::Id).eq(id))
+            .take(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -89,7 +129,14 @@ pub async fn fail(db: &Db, job: &JobRow, error: &str, retry_at: i64) -> StoreRes
 
 /// How many jobs wait (not parked): the test harness asserts none are left.
 pub async fn pending_count(db: &Db) -> StoreResult<i64> {
-    let (n,): (i64,) =
-        db.fetch_one(&Query::select().expr(Expr::col(Jobs::Id).count()).from(Jobs::Table).and_where(Expr::col(Jobs::Parked).eq(false)).take()).await?;
+    let (n,): (i64,) = db
+        .fetch_one(
+            &Query::select()
+                .expr(Expr::col(Jobs::Id).count())
+                .from(Jobs::Table)
+                .and_where(Expr::col(Jobs::Parked).eq(false))
+                .take(),
+        )
+        .await?;
     Ok(n)
 }

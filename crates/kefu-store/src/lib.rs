@@ -4,10 +4,10 @@
 //! Times are UTC milliseconds (`BIGINT`), ids are 64-bit integers, JSON is text:
 //! types both databases store the same way.
 
-mod db;
 pub mod audit;
 pub mod contacts;
 pub mod conversations;
+mod db;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;

@@ -41,14 +41,19 @@ fn select() -> SelectStatement {
             (Messages::Table, Messages::CreatedAt),
         ])
         .expr_as(
-            Expr::col((Users::Table, Users::Name)).if_null(Expr::col((Contacts::Table, Contacts::Name))),
+            Expr::col((Users::Table, Users::Name))
+                .if_null(Expr::col((Contacts::Table, Contacts::Name))),
             "author_name",
         )
         .from(Messages::Table)
-        .left_join(Users::Table, Expr::col((Users::Table, Users::Id)).equals((Messages::Table, Messages::AuthorUserId)))
+        .left_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id)).equals((Messages::Table, Messages::AuthorUserId)),
+        )
         .left_join(
             Contacts::Table,
-            Expr::col((Contacts::Table, Contacts::Id)).equals((Messages::Table, Messages::AuthorContactId)),
+            Expr::col((Contacts::Table, Contacts::Id))
+                .equals((Messages::Table, Messages::AuthorContactId)),
         )
         .take()
 }
@@ -85,11 +90,20 @@ pub async fn insert(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<i64> {
 }
 
 pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<MessageRow> {
-    tx.fetch_one(&select().and_where(Expr::col((Messages::Table, Messages::Id)).eq(id)).take()).await
+    tx.fetch_one(
+        &select()
+            .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
+            .take(),
+    )
+    .await
 }
 
 /// The message a client already posted with this id, for idempotent posting.
-pub async fn find_by_client_id(tx: &mut Tx, conversation_id: i64, client_id: &str) -> StoreResult<Option<MessageRow>> {
+pub async fn find_by_client_id(
+    tx: &mut Tx,
+    conversation_id: i64,
+    client_id: &str,
+) -> StoreResult<Option<MessageRow>> {
     tx.fetch_optional(
         &select()
             .and_where(Expr::col((Messages::Table, Messages::ConversationId)).eq(conversation_id))
@@ -101,7 +115,13 @@ pub async fn find_by_client_id(tx: &mut Tx, conversation_id: i64, client_id: &st
 
 /// A page of a conversation's thread, oldest first: messages before `before_id`
 /// (the newest page when `None`). `public_only` leaves out private notes.
-pub async fn list(db: &Db, conversation_id: i64, before_id: Option<i64>, limit: u64, public_only: bool) -> StoreResult<Vec<MessageRow>> {
+pub async fn list(
+    db: &Db,
+    conversation_id: i64,
+    before_id: Option<i64>,
+    limit: u64,
+    public_only: bool,
+) -> StoreResult<Vec<MessageRow>> {
     let mut q = select();
     q.and_where(Expr::col((Messages::Table, Messages::ConversationId)).eq(conversation_id))
         .order_by((Messages::Table, Messages::Id), Order::Desc)

@@ -1,7 +1,7 @@
 //! Migrations, written once in sea-query's schema DSL and rendered for each database.
 //! Never edit a migration once it has shipped: add a new one (see migrations notes in docs/ARCHITECTURE.md).
 
-use crate::db::{render, Backend, Db, StoreResult};
+use crate::db::{Backend, Db, StoreResult, render};
 use crate::schema::*;
 use sea_query::{ColumnDef, Expr, ForeignKey, ForeignKeyAction, Index, Query, Table};
 
@@ -12,10 +12,19 @@ pub struct Migration {
     pub statements: fn(Backend) -> Vec<String>,
 }
 
-pub static MIGRATIONS: &[Migration] = &[Migration { version: 1, name: "foundation", statements: foundation }];
+pub static MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    statements: foundation,
+}];
 
 fn id(col: impl sea_query::IntoIden) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().take()
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
 }
 
 fn fk(col: impl sea_query::IntoIden) -> ColumnDef {
@@ -51,8 +60,18 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text(Users::Role))
             .col(text(Users::PasswordHash))
             .col(text(Users::Locale))
-            .col(ColumnDef::new(Users::Availability).text().not_null().default("offline"))
-            .col(ColumnDef::new(Users::Disabled).boolean().not_null().default(false))
+            .col(
+                ColumnDef::new(Users::Availability)
+                    .text()
+                    .not_null()
+                    .default("offline"),
+            )
+            .col(
+                ColumnDef::new(Users::Disabled)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            )
             .col(time(Users::CreatedAt)),
     );
     table(
@@ -67,9 +86,23 @@ fn foundation(b: Backend) -> Vec<String> {
             .table(TeamMembers::Table)
             .col(fk(TeamMembers::TeamId))
             .col(fk(TeamMembers::UserId))
-            .primary_key(Index::create().col(TeamMembers::TeamId).col(TeamMembers::UserId))
-            .foreign_key(&mut cascade(TeamMembers::Table, TeamMembers::TeamId, Teams::Table, Teams::Id))
-            .foreign_key(&mut cascade(TeamMembers::Table, TeamMembers::UserId, Users::Table, Users::Id)),
+            .primary_key(
+                Index::create()
+                    .col(TeamMembers::TeamId)
+                    .col(TeamMembers::UserId),
+            )
+            .foreign_key(&mut cascade(
+                TeamMembers::Table,
+                TeamMembers::TeamId,
+                Teams::Table,
+                Teams::Id,
+            ))
+            .foreign_key(&mut cascade(
+                TeamMembers::Table,
+                TeamMembers::UserId,
+                Users::Table,
+                Users::Id,
+            )),
     );
     table(
         Table::create()
@@ -82,7 +115,12 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text_null(Inboxes::AutoReply))
             .col(fk_null(Inboxes::TeamId))
             .col(time(Inboxes::CreatedAt))
-            .foreign_key(&mut set_null(Inboxes::Table, Inboxes::TeamId, Teams::Table, Teams::Id)),
+            .foreign_key(&mut set_null(
+                Inboxes::Table,
+                Inboxes::TeamId,
+                Teams::Table,
+                Teams::Id,
+            )),
     );
     table(
         Table::create()
@@ -122,19 +160,62 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text(Conversations::Priority))
             .col(fk_null(Conversations::AssigneeId))
             .col(fk_null(Conversations::TeamId))
-            .col(ColumnDef::new(Conversations::SnoozedUntil).big_integer().null())
-            .col(ColumnDef::new(Conversations::AutoReplied).boolean().not_null().default(false))
+            .col(
+                ColumnDef::new(Conversations::SnoozedUntil)
+                    .big_integer()
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(Conversations::AutoReplied)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            )
             .col(text_null(Conversations::LastMessagePreview))
-            .col(ColumnDef::new(Conversations::LastMessageAt).big_integer().null())
+            .col(
+                ColumnDef::new(Conversations::LastMessageAt)
+                    .big_integer()
+                    .null(),
+            )
             .col(time(Conversations::LastActivityAt))
-            .col(ColumnDef::new(Conversations::MessagesCount).big_integer().not_null().default(0))
-            .col(ColumnDef::new(Conversations::UnreadCount).big_integer().not_null().default(0))
+            .col(
+                ColumnDef::new(Conversations::MessagesCount)
+                    .big_integer()
+                    .not_null()
+                    .default(0),
+            )
+            .col(
+                ColumnDef::new(Conversations::UnreadCount)
+                    .big_integer()
+                    .not_null()
+                    .default(0),
+            )
             .col(time(Conversations::CreatedAt))
             .col(time(Conversations::UpdatedAt))
-            .foreign_key(&mut restrict(Conversations::Table, Conversations::InboxId, Inboxes::Table, Inboxes::Id))
-            .foreign_key(&mut restrict(Conversations::Table, Conversations::ContactId, Contacts::Table, Contacts::Id))
-            .foreign_key(&mut set_null(Conversations::Table, Conversations::AssigneeId, Users::Table, Users::Id))
-            .foreign_key(&mut set_null(Conversations::Table, Conversations::TeamId, Teams::Table, Teams::Id)),
+            .foreign_key(&mut restrict(
+                Conversations::Table,
+                Conversations::InboxId,
+                Inboxes::Table,
+                Inboxes::Id,
+            ))
+            .foreign_key(&mut restrict(
+                Conversations::Table,
+                Conversations::ContactId,
+                Contacts::Table,
+                Contacts::Id,
+            ))
+            .foreign_key(&mut set_null(
+                Conversations::Table,
+                Conversations::AssigneeId,
+                Users::Table,
+                Users::Id,
+            ))
+            .foreign_key(&mut set_null(
+                Conversations::Table,
+                Conversations::TeamId,
+                Teams::Table,
+                Teams::Id,
+            )),
     );
     table(
         Table::create()
@@ -147,9 +228,24 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(fk_null(Messages::AuthorContactId))
             .col(text_null(Messages::ClientId))
             .col(time(Messages::CreatedAt))
-            .foreign_key(&mut cascade(Messages::Table, Messages::ConversationId, Conversations::Table, Conversations::Id))
-            .foreign_key(&mut set_null(Messages::Table, Messages::AuthorUserId, Users::Table, Users::Id))
-            .foreign_key(&mut set_null(Messages::Table, Messages::AuthorContactId, Contacts::Table, Contacts::Id)),
+            .foreign_key(&mut cascade(
+                Messages::Table,
+                Messages::ConversationId,
+                Conversations::Table,
+                Conversations::Id,
+            ))
+            .foreign_key(&mut set_null(
+                Messages::Table,
+                Messages::AuthorUserId,
+                Users::Table,
+                Users::Id,
+            ))
+            .foreign_key(&mut set_null(
+                Messages::Table,
+                Messages::AuthorContactId,
+                Contacts::Table,
+                Contacts::Id,
+            )),
     );
     table(
         Table::create()
@@ -158,7 +254,12 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text(Events::Kind))
             .col(fk_null(Events::ConversationId))
             .col(fk_null(Events::InboxId))
-            .col(ColumnDef::new(Events::Private).boolean().not_null().default(false))
+            .col(
+                ColumnDef::new(Events::Private)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            )
             .col(text(Events::Payload))
             .col(time(Events::CreatedAt)),
     );
@@ -170,10 +271,20 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text(Jobs::DedupeKey))
             .col(text(Jobs::Payload))
             .col(time(Jobs::RunAt))
-            .col(ColumnDef::new(Jobs::Attempts).integer().not_null().default(0))
+            .col(
+                ColumnDef::new(Jobs::Attempts)
+                    .integer()
+                    .not_null()
+                    .default(0),
+            )
             .col(ColumnDef::new(Jobs::LockedUntil).big_integer().null())
             .col(text_null(Jobs::LastError))
-            .col(ColumnDef::new(Jobs::Parked).boolean().not_null().default(false))
+            .col(
+                ColumnDef::new(Jobs::Parked)
+                    .boolean()
+                    .not_null()
+                    .default(false),
+            )
             .col(time(Jobs::CreatedAt)),
     );
     table(
@@ -184,7 +295,12 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text(Sessions::CsrfToken))
             .col(time(Sessions::ExpiresAt))
             .col(time(Sessions::CreatedAt))
-            .foreign_key(&mut cascade(Sessions::Table, Sessions::UserId, Users::Table, Users::Id)),
+            .foreign_key(&mut cascade(
+                Sessions::Table,
+                Sessions::UserId,
+                Users::Table,
+                Users::Id,
+            )),
     );
     table(
         Table::create()
@@ -195,15 +311,33 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(text(ApiTokens::TokenHash))
             .col(time(ApiTokens::CreatedAt))
             .col(ColumnDef::new(ApiTokens::LastUsedAt).big_integer().null())
-            .foreign_key(&mut cascade(ApiTokens::Table, ApiTokens::UserId, Users::Table, Users::Id)),
+            .foreign_key(&mut cascade(
+                ApiTokens::Table,
+                ApiTokens::UserId,
+                Users::Table,
+                Users::Id,
+            )),
     );
     table(
         Table::create()
             .table(LoginFailures::Table)
-            .col(ColumnDef::new(LoginFailures::Key).text().not_null().primary_key())
-            .col(ColumnDef::new(LoginFailures::Failures).big_integer().not_null())
+            .col(
+                ColumnDef::new(LoginFailures::Key)
+                    .text()
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(
+                ColumnDef::new(LoginFailures::Failures)
+                    .big_integer()
+                    .not_null(),
+            )
             .col(time(LoginFailures::FirstAt))
-            .col(ColumnDef::new(LoginFailures::LockedUntil).big_integer().null()),
+            .col(
+                ColumnDef::new(LoginFailures::LockedUntil)
+                    .big_integer()
+                    .null(),
+            ),
     );
     table(
         Table::create()
@@ -238,10 +372,13 @@ fn foundation(b: Backend) -> Vec<String> {
         i.table(Inboxes::Table).col(Inboxes::WidgetToken);
     });
     index("uq_contact_identities_kind", true, &|i| {
-        i.table(ContactIdentities::Table).col(ContactIdentities::Kind).col(ContactIdentities::Value);
+        i.table(ContactIdentities::Table)
+            .col(ContactIdentities::Kind)
+            .col(ContactIdentities::Value);
     });
     index("ix_contact_identities_contact", false, &|i| {
-        i.table(ContactIdentities::Table).col(ContactIdentities::ContactId);
+        i.table(ContactIdentities::Table)
+            .col(ContactIdentities::ContactId);
     });
     // Conversation lists are keyset-paged by (last_activity_at, id), newest first, per view.
     index("ix_conversations_status_activity", false, &|i| {
@@ -265,16 +402,24 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(Conversations::Id);
     });
     index("ix_conversations_contact", false, &|i| {
-        i.table(Conversations::Table).col(Conversations::ContactId).col(Conversations::LastActivityAt);
+        i.table(Conversations::Table)
+            .col(Conversations::ContactId)
+            .col(Conversations::LastActivityAt);
     });
     index("ix_messages_conversation", false, &|i| {
-        i.table(Messages::Table).col(Messages::ConversationId).col(Messages::Id);
+        i.table(Messages::Table)
+            .col(Messages::ConversationId)
+            .col(Messages::Id);
     });
     index("uq_messages_conversation_id", true, &|i| {
-        i.table(Messages::Table).col(Messages::ConversationId).col(Messages::ClientId);
+        i.table(Messages::Table)
+            .col(Messages::ConversationId)
+            .col(Messages::ClientId);
     });
     index("ix_events_conversation", false, &|i| {
-        i.table(Events::Table).col(Events::ConversationId).col(Events::Id);
+        i.table(Events::Table)
+            .col(Events::ConversationId)
+            .col(Events::Id);
     });
     index("uq_jobs_kind", true, &|i| {
         i.table(Jobs::Table).col(Jobs::Kind).col(Jobs::DedupeKey);
@@ -300,7 +445,11 @@ fn cascade(
     rt: impl sea_query::IntoIden + Copy,
     rc: impl sea_query::IntoIden + Copy,
 ) -> sea_query::ForeignKeyCreateStatement {
-    ForeignKey::create().from(t, c).to(rt, rc).on_delete(ForeignKeyAction::Cascade).take()
+    ForeignKey::create()
+        .from(t, c)
+        .to(rt, rc)
+        .on_delete(ForeignKeyAction::Cascade)
+        .take()
 }
 
 fn set_null(
@@ -309,7 +458,11 @@ fn set_null(
     rt: impl sea_query::IntoIden + Copy,
     rc: impl sea_query::IntoIden + Copy,
 ) -> sea_query::ForeignKeyCreateStatement {
-    ForeignKey::create().from(t, c).to(rt, rc).on_delete(ForeignKeyAction::SetNull).take()
+    ForeignKey::create()
+        .from(t, c)
+        .to(rt, rc)
+        .on_delete(ForeignKeyAction::SetNull)
+        .take()
 }
 
 fn restrict(
@@ -318,7 +471,11 @@ fn restrict(
     rt: impl sea_query::IntoIden + Copy,
     rc: impl sea_query::IntoIden + Copy,
 ) -> sea_query::ForeignKeyCreateStatement {
-    ForeignKey::create().from(t, c).to(rt, rc).on_delete(ForeignKeyAction::Restrict).take()
+    ForeignKey::create()
+        .from(t, c)
+        .to(rt, rc)
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
 }
 
 /// Applies pending migrations, each in its own transaction. On PostgreSQL an
@@ -327,29 +484,51 @@ pub(crate) async fn run(db: &Db) -> StoreResult<usize> {
     let backend = db.backend();
     let mut tx = db.begin().await?;
     if backend == Backend::Postgres {
-        tx.execute_raw("SELECT pg_advisory_xact_lock(7310001)").await?;
+        tx.execute_raw("SELECT pg_advisory_xact_lock(7310001)")
+            .await?;
     }
     let create = Table::create()
         .table(KefuMigrations::Table)
         .if_not_exists()
-        .col(ColumnDef::new(KefuMigrations::Version).big_integer().not_null().primary_key())
+        .col(
+            ColumnDef::new(KefuMigrations::Version)
+                .big_integer()
+                .not_null()
+                .primary_key(),
+        )
         .col(text(KefuMigrations::Name))
         .col(time(KefuMigrations::AppliedAt))
         .take();
     tx.execute_raw(&render(&create, backend)).await?;
     let applied: Vec<(i64,)> = tx
-        .fetch_all(&Query::select().column(KefuMigrations::Version).from(KefuMigrations::Table).take())
+        .fetch_all(
+            &Query::select()
+                .column(KefuMigrations::Version)
+                .from(KefuMigrations::Table)
+                .take(),
+        )
         .await?;
     let mut count = 0;
-    for m in MIGRATIONS.iter().filter(|m| !applied.iter().any(|(v,)| *v == m.version)) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
+    {
         for sql in (m.statements)(backend) {
             tx.execute_raw(&sql).await?;
         }
         tx.execute(
             &Query::insert()
                 .into_table(KefuMigrations::Table)
-                .columns([KefuMigrations::Version, KefuMigrations::Name, KefuMigrations::AppliedAt])
-                .values_panic([m.version.into(), m.name.into(), Expr::val(kefu_domain::time::now_ms()).into()])
+                .columns([
+                    KefuMigrations::Version,
+                    KefuMigrations::Name,
+                    KefuMigrations::AppliedAt,
+                ])
+                .values_panic([
+                    m.version.into(),
+                    m.name.into(),
+                    Expr::val(kefu_domain::time::now_ms()),
+                ])
                 .take(),
         )
         .await?;

@@ -12,12 +12,31 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-pub async fn insert(db: &Db, id_hash: &str, user_id: i64, csrf: &str, expires_at: i64, now: i64) -> StoreResult<()> {
+pub async fn insert(
+    db: &Db,
+    id_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    expires_at: i64,
+    now: i64,
+) -> StoreResult<()> {
     db.execute(
         &Query::insert()
             .into_table(Sessions::Table)
-            .columns([Sessions::Id, Sessions::UserId, Sessions::CsrfToken, Sessions::ExpiresAt, Sessions::CreatedAt])
-            .values_panic([id_hash.into(), user_id.into(), csrf.into(), expires_at.into(), now.into()])
+            .columns([
+                Sessions::Id,
+                Sessions::UserId,
+                Sessions::CsrfToken,
+                Sessions::ExpiresAt,
+                Sessions::CreatedAt,
+            ])
+            .values_panic([
+                id_hash.into(),
+                user_id.into(),
+                csrf.into(),
+                expires_at.into(),
+                now.into(),
+            ])
             .take(),
     )
     .await?;
@@ -27,7 +46,12 @@ pub async fn insert(db: &Db, id_hash: &str, user_id: i64, csrf: &str, expires_at
 pub async fn find_valid(db: &Db, id_hash: &str, now: i64) -> StoreResult<Option<SessionRow>> {
     db.fetch_optional(
         &Query::select()
-            .columns([Sessions::Id, Sessions::UserId, Sessions::CsrfToken, Sessions::ExpiresAt])
+            .columns([
+                Sessions::Id,
+                Sessions::UserId,
+                Sessions::CsrfToken,
+                Sessions::ExpiresAt,
+            ])
             .from(Sessions::Table)
             .and_where(Expr::col(Sessions::Id).eq(id_hash))
             .and_where(Expr::col(Sessions::ExpiresAt).gt(now))
@@ -37,10 +61,22 @@ pub async fn find_valid(db: &Db, id_hash: &str, now: i64) -> StoreResult<Option<
 }
 
 pub async fn delete(db: &Db, id_hash: &str) -> StoreResult<()> {
-    db.execute(&Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::Id).eq(id_hash)).take()).await?;
+    db.execute(
+        &Query::delete()
+            .from_table(Sessions::Table)
+            .and_where(Expr::col(Sessions::Id).eq(id_hash))
+            .take(),
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn delete_expired(db: &Db, now: i64) -> StoreResult<u64> {
-    db.execute(&Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::ExpiresAt).lte(now)).take()).await
+    db.execute(
+        &Query::delete()
+            .from_table(Sessions::Table)
+            .and_where(Expr::col(Sessions::ExpiresAt).lte(now))
+            .take(),
+    )
+    .await
 }

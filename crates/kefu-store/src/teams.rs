@@ -37,7 +37,11 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<TeamRow>> {
 
 pub async fn list(db: &Db) -> StoreResult<Vec<TeamRow>> {
     db.fetch_all(
-        &Query::select().columns([Teams::Id, Teams::Name, Teams::CreatedAt]).from(Teams::Table).order_by(Teams::Id, Order::Asc).take(),
+        &Query::select()
+            .columns([Teams::Id, Teams::Name, Teams::CreatedAt])
+            .from(Teams::Table)
+            .order_by(Teams::Id, Order::Asc)
+            .take(),
     )
     .await
 }
@@ -48,7 +52,11 @@ pub async fn add_member(tx: &mut Tx, team_id: i64, user_id: i64) -> StoreResult<
             .into_table(TeamMembers::Table)
             .columns([TeamMembers::TeamId, TeamMembers::UserId])
             .values_panic([team_id.into(), user_id.into()])
-            .on_conflict(OnConflict::columns([TeamMembers::TeamId, TeamMembers::UserId]).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns([TeamMembers::TeamId, TeamMembers::UserId])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .take(),
     )
     .await?;

@@ -14,13 +14,30 @@ pub struct TokenRow {
     pub last_used_at: Option<i64>,
 }
 
-const COLUMNS: [ApiTokens; 5] = [ApiTokens::Id, ApiTokens::UserId, ApiTokens::Name, ApiTokens::CreatedAt, ApiTokens::LastUsedAt];
+const COLUMNS: [ApiTokens; 5] = [
+    ApiTokens::Id,
+    ApiTokens::UserId,
+    ApiTokens::Name,
+    ApiTokens::CreatedAt,
+    ApiTokens::LastUsedAt,
+];
 
-pub async fn insert(db: &Db, user_id: i64, name: &str, hash: &str, now: i64) -> StoreResult<TokenRow> {
+pub async fn insert(
+    db: &Db,
+    user_id: i64,
+    name: &str,
+    hash: &str,
+    now: i64,
+) -> StoreResult<TokenRow> {
     db.fetch_one_write(
         &Query::insert()
             .into_table(ApiTokens::Table)
-            .columns([ApiTokens::UserId, ApiTokens::Name, ApiTokens::TokenHash, ApiTokens::CreatedAt])
+            .columns([
+                ApiTokens::UserId,
+                ApiTokens::Name,
+                ApiTokens::TokenHash,
+                ApiTokens::CreatedAt,
+            ])
             .values_panic([user_id.into(), name.into(), hash.into(), now.into()])
             .returning(Query::returning().columns(COLUMNS))
             .take(),
@@ -29,8 +46,14 @@ pub async fn insert(db: &Db, user_id: i64, name: &str, hash: &str, now: i64) -> 
 }
 
 pub async fn find_by_hash(db: &Db, hash: &str) -> StoreResult<Option<TokenRow>> {
-    db.fetch_optional(&Query::select().columns(COLUMNS).from(ApiTokens::Table).and_where(Expr::col(ApiTokens::TokenHash).eq(hash)).take())
-        .await
+    db.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(ApiTokens::Table)
+            .and_where(Expr::col(ApiTokens::TokenHash).eq(hash))
+            .take(),
+    )
+    .await
 }
 
 pub async fn list_for_user(db: &Db, user_id: i64) -> StoreResult<Vec<TokenRow>> {
@@ -63,7 +86,11 @@ pub async fn touch(db: &Db, id: i64, now: i64) -> StoreResult<()> {
             .table(ApiTokens::Table)
             .value(ApiTokens::LastUsedAt, now)
             .and_where(Expr::col(ApiTokens::Id).eq(id))
-            .and_where(Expr::col(ApiTokens::LastUsedAt).is_null().or(Expr::col(ApiTokens::LastUsedAt).lt(now - 60_000)))
+            .and_where(
+                Expr::col(ApiTokens::LastUsedAt)
+                    .is_null()
+                    .or(Expr::col(ApiTokens::LastUsedAt).lt(now - 60_000)),
+            )
             .take(),
     )
     .await?;

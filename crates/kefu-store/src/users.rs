@@ -44,7 +44,14 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<UserRow> {
     tx.fetch_one(
         &Query::insert()
             .into_table(Users::Table)
-            .columns([Users::Email, Users::Name, Users::Role, Users::PasswordHash, Users::Locale, Users::CreatedAt])
+            .columns([
+                Users::Email,
+                Users::Name,
+                Users::Role,
+                Users::PasswordHash,
+                Users::Locale,
+                Users::CreatedAt,
+            ])
             .values_panic([
                 u.email.into(),
                 u.name.into(),
@@ -60,31 +67,61 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<UserRow> {
 }
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<UserRow>> {
-    db.fetch_optional(&Query::select().columns(COLUMNS).from(Users::Table).and_where(Expr::col(Users::Id).eq(id)).take())
-        .await
+    db.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Users::Table)
+            .and_where(Expr::col(Users::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> StoreResult<Option<UserRow>> {
     db.fetch_optional(
-        &Query::select().columns(COLUMNS).from(Users::Table).and_where(Expr::col(Users::Email).eq(email)).take(),
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Users::Table)
+            .and_where(Expr::col(Users::Email).eq(email))
+            .take(),
     )
     .await
 }
 
 pub async fn exists_by_email(tx: &mut Tx, email: &str) -> StoreResult<bool> {
     let row: Option<(i64,)> = tx
-        .fetch_optional(&Query::select().column(Users::Id).from(Users::Table).and_where(Expr::col(Users::Email).eq(email)).take())
+        .fetch_optional(
+            &Query::select()
+                .column(Users::Id)
+                .from(Users::Table)
+                .and_where(Expr::col(Users::Email).eq(email))
+                .take(),
+        )
         .await?;
     Ok(row.is_some())
 }
 
 pub async fn count(db: &Db) -> StoreResult<i64> {
-    let (n,): (i64,) = db.fetch_one(&Query::select().expr(Expr::col(Users::Id).count()).from(Users::Table).take()).await?;
+    let (n,): (i64,) = db
+        .fetch_one(
+            &Query::select()
+                .expr(Expr::col(Users::Id).count())
+                .from(Users::Table)
+                .take(),
+        )
+        .await?;
     Ok(n)
 }
 
 pub async fn list(db: &Db) -> StoreResult<Vec<UserRow>> {
-    db.fetch_all(&Query::select().columns(COLUMNS).from(Users::Table).order_by(Users::Id, Order::Asc).take()).await
+    db.fetch_all(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Users::Table)
+            .order_by(Users::Id, Order::Asc)
+            .take(),
+    )
+    .await
 }
 
 pub async fn set_availability(tx: &mut Tx, id: i64, availability: &str) -> StoreResult<u64> {
@@ -99,8 +136,14 @@ pub async fn set_availability(tx: &mut Tx, id: i64, availability: &str) -> Store
 }
 
 pub async fn set_locale(tx: &mut Tx, id: i64, locale: &str) -> StoreResult<u64> {
-    tx.execute(&Query::update().table(Users::Table).value(Users::Locale, locale).and_where(Expr::col(Users::Id).eq(id)).take())
-        .await
+    tx.execute(
+        &Query::update()
+            .table(Users::Table)
+            .value(Users::Locale, locale)
+            .and_where(Expr::col(Users::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 /// Whether any enabled staff member who may answer this team's (or, without a team, any) conversations is online.

@@ -1,9 +1,9 @@
 //! The one place errors become HTTP responses, with the documented JSON envelope:
 //! `{"error": {"code": "...", "message": "...", "field": "...", "existing_id": 1}}`.
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use kefu_app::AppError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,7 +40,12 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            detail: ErrorDetail { code: code.to_owned(), message: message.into(), field: None, existing_id: None },
+            detail: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                field: None,
+                existing_id: None,
+            },
             retry_after: None,
         }
     }
@@ -54,7 +59,8 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Invalid(inv) => {
-                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, inv.code, inv.message);
+                let mut err =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, inv.code, inv.message);
                 if inv.code == "wrong_credentials" {
                     err.status = StatusCode::UNAUTHORIZED;
                 }
@@ -62,7 +68,10 @@ impl From<AppError> for ApiError {
                 err
             }
             AppError::NotFound(what) => {
-                let code = format!("{}_not_found", what.split_whitespace().next().unwrap_or("record"));
+                let code = format!(
+                    "{}_not_found",
+                    what.split_whitespace().next().unwrap_or("record")
+                );
                 ApiError::new(StatusCode::NOT_FOUND, &code, format!("{what} not found"))
             }
             AppError::Forbidden(msg) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", msg),
@@ -71,7 +80,11 @@ impl From<AppError> for ApiError {
                 "unauthorized",
                 "sign in, or send a valid API token as 'Authorization: Bearer <token>'",
             ),
-            AppError::Conflict { code, message, existing_id } => {
+            AppError::Conflict {
+                code,
+                message,
+                existing_id,
+            } => {
                 let mut err = ApiError::new(StatusCode::CONFLICT, code, message);
                 err.detail.existing_id = existing_id;
                 err
@@ -87,11 +100,19 @@ impl From<AppError> for ApiError {
             }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "storage error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; try again")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side; try again",
+                )
             }
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; try again")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side; try again",
+                )
             }
         }
     }
@@ -100,10 +121,10 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = (self.status, Json(ErrorBody { error: self.detail })).into_response();
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = secs.to_string().parse() {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = secs.to_string().parse()
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }

@@ -6,10 +6,10 @@ use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_app::widget::Visitor;
-use kefu_app::{auth, Actor, AppError};
+use kefu_app::{Actor, AppError, auth};
 use kefu_domain::UiLocale;
 use serde::de::DeserializeOwned;
 
@@ -31,7 +31,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// A staff member calling the API: `Authorization: Bearer <token>`, or the UI's
@@ -48,9 +53,16 @@ impl FromRequestParts<AppState> for ApiActor {
         let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthorized)?;
         let (actor, csrf) = auth::session_actor(&state.app, &session).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let echoed = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        let echoed = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok());
         if !safe && echoed != Some(csrf.as_str()) {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "the X-CSRF-Token header is missing or wrong; reload the page"));
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "the X-CSRF-Token header is missing or wrong; reload the page",
+            ));
         }
         Ok(ApiActor(actor))
     }
@@ -68,11 +80,17 @@ impl FromRequestParts<AppState> for UiActor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || {
             // Nested routers see their own part of the path; the original has all of it.
-            let uri = parts.extensions.get::<axum::extract::OriginalUri>().map(|o| &o.0).unwrap_or(&parts.uri);
+            let uri = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map(|o| &o.0)
+                .unwrap_or(&parts.uri);
             let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/app");
             Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
         };
-        let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_login()) };
+        let Some(session) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
         match auth::session_actor(&state.app, &session).await {
             Ok((actor, csrf)) => Ok(UiActor { actor, csrf }),
             Err(AppError::Unauthorized) => Err(to_login()),
@@ -85,7 +103,9 @@ impl FromRequestParts<AppState> for UiActor {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -98,10 +118,16 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestLocale {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        if let Some(l) = cookie(&parts.headers, LOCALE_COOKIE).and_then(|c| UiLocale::parse(&c).ok()) {
+        if let Some(l) =
+            cookie(&parts.headers, LOCALE_COOKIE).and_then(|c| UiLocale::parse(&c).ok())
+        {
             return Ok(RequestLocale(l));
         }
-        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         Ok(RequestLocale(UiLocale::negotiate(accept)))
     }
 }
@@ -113,20 +139,43 @@ impl FromRequestParts<AppState> for WidgetVisitor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
         let (widget, visitor) = (header("x-kefu-widget"), header("x-kefu-visitor"));
         if widget.is_empty() || visitor.is_empty() {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "widget_auth_missing", "send X-Kefu-Widget and X-Kefu-Visitor headers"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "widget_auth_missing",
+                "send X-Kefu-Widget and X-Kefu-Visitor headers",
+            ));
         }
-        Ok(WidgetVisitor(kefu_app::widget::visitor(&state.app, &widget, &visitor).await.map_err(widget_error)?))
+        Ok(WidgetVisitor(
+            kefu_app::widget::visitor(&state.app, &widget, &visitor)
+                .await
+                .map_err(widget_error)?,
+        ))
     }
 }
 
 /// Widget errors name the widget token rather than a generic record.
 pub fn widget_error(e: AppError) -> ApiError {
     match e {
-        AppError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "unknown_widget_token", "no inbox has this widget token; copy the snippet again from the inbox settings"),
-        AppError::Unauthorized => ApiError::new(StatusCode::UNAUTHORIZED, "unknown_visitor", "this visitor token is unknown; start a new widget session"),
+        AppError::NotFound(_) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_widget_token",
+            "no inbox has this widget token; copy the snippet again from the inbox settings",
+        ),
+        AppError::Unauthorized => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_visitor",
+            "this visitor token is unknown; start a new widget session",
+        ),
         other => other.into(),
     }
 }
@@ -140,13 +189,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json_expected", "send the body as JSON with Content-Type: application/json"))
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "json_expected",
+                "send the body as JSON with Content-Type: application/json",
+            )),
+            Err(JsonRejection::BytesRejection(r))
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "the request body is larger than 1 MiB",
+                ))
             }
-            Err(JsonRejection::BytesRejection(r)) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is larger than 1 MiB"))
-            }
-            Err(r) => Err(ApiError::bad_request("invalid_json", format!("the JSON body could not be read: {}", r.body_text()))),
+            Err(r) => Err(ApiError::bad_request(
+                "invalid_json",
+                format!("the JSON body could not be read: {}", r.body_text()),
+            )),
         }
     }
 }
@@ -161,7 +221,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|r: QueryRejection| ApiError::bad_request("invalid_query", format!("the query string could not be read: {}", r.body_text())))
+            .map_err(|r: QueryRejection| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("the query string could not be read: {}", r.body_text()),
+                )
+            })
     }
 }
 
@@ -175,6 +240,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|r: PathRejection| ApiError::bad_request("invalid_path", format!("the address is not valid: {}", r.body_text())))
+            .map_err(|r: PathRejection| {
+                ApiError::bad_request(
+                    "invalid_path",
+                    format!("the address is not valid: {}", r.body_text()),
+                )
+            })
     }
 }

@@ -19,20 +19,31 @@ fn bundle(locale: UiLocale, source: &str) -> FluentBundle<FluentResource> {
         UiLocale::En => unic_langid::langid!("en"),
     };
     let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(res, errors)| {
-        tracing::error!(?errors, locale = locale.as_str(), "translation file has errors");
+        tracing::error!(
+            ?errors,
+            locale = locale.as_str(),
+            "translation file has errors"
+        );
         res
     });
     let mut b = FluentBundle::new_concurrent(vec![lang]);
     b.set_use_isolating(false);
     if let Err(errors) = b.add_resource(resource) {
-        tracing::error!(?errors, locale = locale.as_str(), "duplicate translation keys");
+        tracing::error!(
+            ?errors,
+            locale = locale.as_str(),
+            "duplicate translation keys"
+        );
     }
     b
 }
 
 impl I18n {
     pub fn load() -> Self {
-        Self { zh_cn: bundle(UiLocale::ZhCn, ZH_CN), en: bundle(UiLocale::En, EN) }
+        Self {
+            zh_cn: bundle(UiLocale::ZhCn, ZH_CN),
+            en: bundle(UiLocale::En, EN),
+        }
     }
 
     fn bundle(&self, locale: UiLocale) -> &FluentBundle<FluentResource> {
@@ -51,7 +62,9 @@ impl I18n {
         for b in [self.bundle(locale), &self.en] {
             if let Some(pattern) = b.get_message(key).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
-                return b.format_pattern(pattern, Some(&fluent_args), &mut errors).into_owned();
+                return b
+                    .format_pattern(pattern, Some(&fluent_args), &mut errors)
+                    .into_owned();
             }
         }
         key.to_owned()
@@ -86,7 +99,10 @@ mod tests {
         let (zh, en) = (I18n::keys(zh), I18n::keys(en));
         let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
         let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
-        assert!(missing_zh.is_empty() && missing_en.is_empty(), "zh-CN lacks {missing_zh:?}; en lacks {missing_en:?}");
+        assert!(
+            missing_zh.is_empty() && missing_en.is_empty(),
+            "zh-CN lacks {missing_zh:?}; en lacks {missing_en:?}"
+        );
         assert!(en.len() > 50);
     }
 
@@ -94,7 +110,10 @@ mod tests {
     fn texts_are_translated_with_arguments() {
         let i18n = I18n::load();
         assert_eq!(i18n.text(UiLocale::ZhCn, "nav-conversations", &[]), "会话");
-        assert_eq!(i18n.text(UiLocale::En, "nav-conversations", &[]), "Conversations");
+        assert_eq!(
+            i18n.text(UiLocale::En, "nav-conversations", &[]),
+            "Conversations"
+        );
         assert_eq!(i18n.text(UiLocale::En, "no-such-key", &[]), "no-such-key");
     }
 }

@@ -22,12 +22,22 @@ use tokio::net::TcpListener;
 pub fn state(app: App, config: WebConfig) -> AppState {
     let i18n = Arc::new(i18n::I18n::load());
     let templates = Arc::new(ui::environment(Arc::clone(&i18n)));
-    AppState { app, i18n, templates, config: Arc::new(config) }
+    AppState {
+        app,
+        i18n,
+        templates,
+        config: Arc::new(config),
+    }
 }
 
 /// Serves kefu on `listener` until `shutdown` completes, running the job worker
 /// beside it. On shutdown, event streams end, in-flight requests finish, workers stop.
-pub async fn serve(app: App, config: WebConfig, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    app: App,
+    config: WebConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(kefu_app::jobs::worker(app.clone(), stop_rx));
     let hub = Arc::clone(&app.hub);
@@ -37,7 +47,9 @@ pub async fn serve(app: App, config: WebConfig, listener: TcpListener, shutdown:
         hub.stop();
         let _ = stop_tx.send(true);
     };
-    axum::serve(listener, router).with_graceful_shutdown(signal).await?;
+    axum::serve(listener, router)
+        .with_graceful_shutdown(signal)
+        .await?;
     let _ = worker.await;
     Ok(())
 }

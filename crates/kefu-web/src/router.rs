@@ -5,7 +5,7 @@ use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
 use crate::{stream, widget};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use tower_http::cors::{Any, CorsLayer};
@@ -23,17 +23,44 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens/{id}", axum::routing::delete(me::revoke_token))
         .route("/users", get(people::list_users).post(people::create_user))
         .route("/teams", get(people::list_teams).post(people::create_team))
-        .route("/teams/{team_id}/members/{user_id}", put(people::add_team_member).delete(people::remove_team_member))
-        .route("/inboxes", get(inboxes::list_inboxes).post(inboxes::create_inbox))
-        .route("/inboxes/{id}", get(inboxes::get_inbox).put(inboxes::update_inbox))
-        .route("/inboxes/{id}/messages", post(inboxes::post_inbound_message))
-        .route("/contacts", get(contacts::list_contacts).post(contacts::create_contact))
-        .route("/contacts/{id}", get(contacts::get_contact).put(contacts::update_contact))
+        .route(
+            "/teams/{team_id}/members/{user_id}",
+            put(people::add_team_member).delete(people::remove_team_member),
+        )
+        .route(
+            "/inboxes",
+            get(inboxes::list_inboxes).post(inboxes::create_inbox),
+        )
+        .route(
+            "/inboxes/{id}",
+            get(inboxes::get_inbox).put(inboxes::update_inbox),
+        )
+        .route(
+            "/inboxes/{id}/messages",
+            post(inboxes::post_inbound_message),
+        )
+        .route(
+            "/contacts",
+            get(contacts::list_contacts).post(contacts::create_contact),
+        )
+        .route(
+            "/contacts/{id}",
+            get(contacts::get_contact).put(contacts::update_contact),
+        )
         .route("/conversations", get(conversations::list_conversations))
         .route("/conversations/{id}", get(conversations::get_conversation))
-        .route("/conversations/{id}/messages", get(conversations::list_messages).post(conversations::post_message))
-        .route("/conversations/{id}/assignment", post(conversations::assign_conversation))
-        .route("/conversations/{id}/status", post(conversations::change_status))
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::list_messages).post(conversations::post_message),
+        )
+        .route(
+            "/conversations/{id}/assignment",
+            post(conversations::assign_conversation),
+        )
+        .route(
+            "/conversations/{id}/status",
+            post(conversations::change_status),
+        )
         .route("/conversations/{id}/read", post(conversations::mark_read))
         .route("/events/stream", get(stream::staff_stream))
         .fallback(api_not_found);
@@ -41,23 +68,40 @@ pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, "x-kefu-widget".parse().expect("header name"), "x-kefu-visitor".parse().expect("header name"), "last-event-id".parse().expect("header name")]);
+        .allow_headers([
+            header::CONTENT_TYPE,
+            "x-kefu-widget".parse().expect("header name"),
+            "x-kefu-visitor".parse().expect("header name"),
+            "last-event-id".parse().expect("header name"),
+        ]);
     let widget_api = Router::new()
         .route("/sessions", post(widget::start_session))
-        .route("/messages", get(widget::list_messages).post(widget::post_message))
+        .route(
+            "/messages",
+            get(widget::list_messages).post(widget::post_message),
+        )
         .route("/stream", get(stream::widget_stream))
         .layer(cors);
 
     let workspace = Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/app/conversations") }))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/app/conversations") }),
+        )
         .route("/conversations", get(ui_conv::list_page))
         .route("/conversations/{id}", get(ui_conv::conversation_page))
         .route("/conversations/{id}/messages", post(ui_conv::reply))
         .route("/conversations/{id}/assign", post(ui_conv::assign))
         .route("/conversations/{id}/status", post(ui_conv::change_status))
         .route("/fragments/conversations/{id}", get(ui_conv::row_fragment))
-        .route("/settings/inboxes", get(settings::list_inboxes).post(settings::create_inbox))
-        .route("/settings/inboxes/{id}", get(settings::show_inbox).post(settings::update_inbox))
+        .route(
+            "/settings/inboxes",
+            get(settings::list_inboxes).post(settings::create_inbox),
+        )
+        .route(
+            "/settings/inboxes/{id}",
+            get(settings::show_inbox).post(settings::update_inbox),
+        )
         .route("/settings/team", get(settings::show_team))
         .route("/settings/users", post(settings::create_user))
         .route("/settings/teams", post(settings::create_team))
@@ -76,14 +120,23 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/app.js", get(ui::app_js))
         .route("/assets/app.css", get(ui::app_css))
         .route("/widget.js", get(widget::widget_script))
-        .route("/api/v1/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi-ui.json", openapi::document()))
         .nest("/api/v1", api)
         .nest("/widget/v1", widget_api)
         .nest("/app", workspace)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
 }
 
@@ -95,5 +148,9 @@ async fn healthz(State(s): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 async fn api_not_found() -> crate::error::ApiError {
-    crate::error::ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "no such API route; see /api/v1/openapi.json")
+    crate::error::ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        "no such API route; see /api/v1/openapi.json",
+    )
 }

@@ -2,7 +2,7 @@
 //! A reconnecting `EventSource` sends `Last-Event-ID`; the hub replays from there.
 
 use crate::error::ApiError;
-use crate::extract::{widget_error, ApiActor, ApiQuery};
+use crate::extract::{ApiActor, ApiQuery, widget_error};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -24,13 +24,23 @@ pub struct StreamQuery {
 }
 
 fn resume_point(headers: &HeaderMap, after: Option<i64>) -> Option<i64> {
-    headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok()).or(after)
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .or(after)
 }
 
-fn sse(rx: mpsc::Receiver<Arc<EventRow>>, shape: fn(&EventRow) -> String) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+fn sse(
+    rx: mpsc::Receiver<Arc<EventRow>>,
+    shape: fn(&EventRow) -> String,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let events = stream::unfold(rx, move |mut rx| async move {
         let row = rx.recv().await?;
-        let event = Event::default().id(row.id.to_string()).event(&row.kind).data(shape(&row));
+        let event = Event::default()
+            .id(row.id.to_string())
+            .event(&row.kind)
+            .data(shape(&row));
         Some((Ok(event), rx))
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
@@ -55,7 +65,11 @@ pub async fn staff_stream(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let rx = s.app.hub.subscribe(resume_point(&headers, q.after), Audience::Staff).await;
+    let rx = s
+        .app
+        .hub
+        .subscribe(resume_point(&headers, q.after), Audience::Staff)
+        .await;
     sse(rx, staff_shape)
 }
 
@@ -72,9 +86,25 @@ pub async fn widget_stream(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<WidgetStreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let visitor = kefu_app::widget::visitor(&s.app, &q.widget_token, &q.visitor_token).await.map_err(widget_error)?;
-    let (conversation_id, _) = kefu_app::widget::visitor_messages(&s.app, &visitor, None, 1).await?;
-    let conversation_id = conversation_id.ok_or_else(|| ApiError::new(axum::http::StatusCode::NOT_FOUND, "no_conversation_yet", "write a first message before opening the stream"))?;
-    let rx = s.app.hub.subscribe(Some(resume_point(&headers, None).unwrap_or(0)), Audience::Conversation(conversation_id)).await;
+    let visitor = kefu_app::widget::visitor(&s.app, &q.widget_token, &q.visitor_token)
+        .await
+        .map_err(widget_error)?;
+    let (conversation_id, _) =
+        kefu_app::widget::visitor_messages(&s.app, &visitor, None, 1).await?;
+    let conversation_id = conversation_id.ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "no_conversation_yet",
+            "write a first message before opening the stream",
+        )
+    })?;
+    let rx = s
+        .app
+        .hub
+        .subscribe(
+            Some(resume_point(&headers, None).unwrap_or(0)),
+            Audience::Conversation(conversation_id),
+        )
+        .await;
     Ok(sse(rx, visitor_shape))
 }

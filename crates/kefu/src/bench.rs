@@ -57,32 +57,91 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 async fn prepare(dir: &Path) -> anyhow::Result<(String, String)> {
     let db = kefu_store::Db::open_sqlite(&dir.join("kefu.sqlite3")).await?;
     db.migrate().await?;
-    let app = App::start(db, AppConfig { password_cost: kefu_app::PasswordCost::Fast, ..Default::default() }).await?;
+    let app = App::start(
+        db,
+        AppConfig {
+            password_cost: kefu_app::PasswordCost::Fast,
+            ..Default::default()
+        },
+    )
+    .await?;
     let err = |e: kefu_app::AppError| anyhow::anyhow!("{e}");
-    let user = kefu_app::users::insert_user(&app, &kefu_app::users::CreateUser { email: "bench@kefu.test", name: "Bench", role: "admin", password: "bench-password", locale: None }).await.map_err(err)?;
-    let (token, _) = kefu_app::auth::create_token(&app, user.id, "bench").await.map_err(err)?;
-    let actor = kefu_app::Actor { user_id: user.id, name: user.name, email: user.email, role: kefu_domain::Role::Admin, locale: kefu_domain::UiLocale::En };
-    let inbox = kefu_app::inboxes::create_inbox(&app, &actor, "widget", &kefu_app::inboxes::InboxInput { name: "Bench shop", greeting: None, auto_reply: None, team_id: None }).await.map_err(err)?;
+    let user = kefu_app::users::insert_user(
+        &app,
+        &kefu_app::users::CreateUser {
+            email: "bench@kefu.test",
+            name: "Bench",
+            role: "admin",
+            password: "bench-password",
+            locale: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let (token, _) = kefu_app::auth::create_token(&app, user.id, "bench")
+        .await
+        .map_err(err)?;
+    let actor = kefu_app::Actor {
+        user_id: user.id,
+        name: user.name,
+        email: user.email,
+        role: kefu_domain::Role::Admin,
+        locale: kefu_domain::UiLocale::En,
+    };
+    let inbox = kefu_app::inboxes::create_inbox(
+        &app,
+        &actor,
+        "widget",
+        &kefu_app::inboxes::InboxInput {
+            name: "Bench shop",
+            greeting: None,
+            auto_reply: None,
+            team_id: None,
+        },
+    )
+    .await
+    .map_err(err)?;
     app.hub.stop();
     app.db.close().await;
     Ok((token, inbox.widget_token))
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn rss_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
-async fn measure(args: &BenchArgs, base: &str, token: &str, widget: &str, pid: u32, dir: &Path) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency + 4).build()?;
+async fn measure(
+    args: &BenchArgs,
+    base: &str,
+    token: &str,
+    widget: &str,
+    pid: u32,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency + 4)
+        .build()?;
     for _ in 0..100 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -93,7 +152,13 @@ async fn measure(args: &BenchArgs, base: &str, token: &str, widget: &str, pid: u
 
     let sent: Sent = Arc::default();
     let arrivals = Arc::new(Mutex::new(Vec::<Duration>::new()));
-    let stream = tokio::spawn(follow_stream(http.clone(), format!("{base}/api/v1/events/stream"), token.to_owned(), Arc::clone(&sent), Arc::clone(&arrivals)));
+    let stream = tokio::spawn(follow_stream(
+        http.clone(),
+        format!("{base}/api/v1/events/stream"),
+        token.to_owned(),
+        Arc::clone(&sent),
+        Arc::clone(&arrivals),
+    ));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // Phase 1: throughput, all visitors posting as fast as they can.
@@ -101,7 +166,13 @@ async fn measure(args: &BenchArgs, base: &str, token: &str, widget: &str, pid: u
     let per = args.messages / args.concurrency.max(1);
     let mut tasks = Vec::new();
     for (i, v) in visitors.iter().enumerate() {
-        let (http, base, widget, v, sent) = (http.clone(), base.to_owned(), widget.to_owned(), v.clone(), Arc::clone(&sent));
+        let (http, base, widget, v, sent) = (
+            http.clone(),
+            base.to_owned(),
+            widget.to_owned(),
+            v.clone(),
+            Arc::clone(&sent),
+        );
         tasks.push(tokio::spawn(async move {
             for j in 0..per {
                 post(&http, &base, &widget, &v, &format!("t{i}-{j}"), &sent).await?;
@@ -128,8 +199,15 @@ async fn measure(args: &BenchArgs, base: &str, token: &str, widget: &str, pid: u
         let due = start + interval * n as u32;
         tokio::time::sleep_until(due.into()).await;
         let v = visitors[n % visitors.len()].clone();
-        let (http, base, widget, sent) = (http.clone(), base.to_owned(), widget.to_owned(), Arc::clone(&sent));
-        handles.push(tokio::spawn(async move { post(&http, &base, &widget, &v, &format!("r{n}"), &sent).await }));
+        let (http, base, widget, sent) = (
+            http.clone(),
+            base.to_owned(),
+            widget.to_owned(),
+            Arc::clone(&sent),
+        );
+        handles.push(tokio::spawn(async move {
+            post(&http, &base, &widget, &v, &format!("r{n}"), &sent).await
+        }));
     }
     for h in handles {
         h.await??;
@@ -140,15 +218,42 @@ async fn measure(args: &BenchArgs, base: &str, token: &str, widget: &str, pid: u
     let phase2 = take(&arrivals);
     stream.abort();
 
-    let raw = raw_insert_rate(&dir.join("raw.sqlite3"), Duration::from_secs(args.raw_seconds)).await?;
+    let raw = raw_insert_rate(
+        &dir.join("raw.sqlite3"),
+        Duration::from_secs(args.raw_seconds),
+    )
+    .await?;
 
     println!("kefu bench — SQLite, widget write path, one agent event stream");
-    println!("  throughput: {posted} messages from {} visitors in {:.2} s = {throughput:.0} messages/s", visitors.len(), elapsed.as_secs_f64());
-    println!("    post → agent stream at full load: p50 {} p99 {}", pct(&phase1, 50.0), pct(&phase1, 99.0));
-    println!("  latency at {} messages/s for {} s (achieved {achieved:.0}/s): p50 {} p99 {} (n={})", args.rate, args.seconds, pct(&phase2, 50.0), pct(&phase2, 99.0), phase2.len());
-    println!("  raw SQLite durable insert (WAL, synchronous=NORMAL, one row per transaction): {raw:.0} rows/s");
+    println!(
+        "  throughput: {posted} messages from {} visitors in {:.2} s = {throughput:.0} messages/s",
+        visitors.len(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "    post → agent stream at full load: p50 {} p99 {}",
+        pct(&phase1, 50.0),
+        pct(&phase1, 99.0)
+    );
+    println!(
+        "  latency at {} messages/s for {} s (achieved {achieved:.0}/s): p50 {} p99 {} (n={})",
+        args.rate,
+        args.seconds,
+        pct(&phase2, 50.0),
+        pct(&phase2, 99.0),
+        phase2.len()
+    );
+    println!(
+        "  raw SQLite durable insert (WAL, synchronous=NORMAL, one row per transaction): {raw:.0} rows/s"
+    );
     println!("  ratio kefu / raw: {:.2}", throughput / raw);
-    println!("  server memory: idle {} MiB, peak under load {} MiB, after {} messages/s phase {} MiB", idle_rss / 1024, load_peak / 1024, args.rate, rate_rss / 1024);
+    println!(
+        "  server memory: idle {} MiB, peak under load {} MiB, after {} messages/s phase {} MiB",
+        idle_rss / 1024,
+        load_peak / 1024,
+        args.rate,
+        rate_rss / 1024
+    );
     Ok(())
 }
 
@@ -173,10 +278,18 @@ async fn wait_drained(sent: &Sent) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    eprintln!("warning: {} messages never arrived on the stream", sent.lock().map(|m| m.len()).unwrap_or(0));
+    eprintln!(
+        "warning: {} messages never arrived on the stream",
+        sent.lock().map(|m| m.len()).unwrap_or(0)
+    );
 }
 
-async fn start_visitors(http: &reqwest::Client, base: &str, widget: &str, n: usize) -> anyhow::Result<Vec<String>> {
+async fn start_visitors(
+    http: &reqwest::Client,
+    base: &str,
+    widget: &str,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for _ in 0..n {
         let r: serde_json::Value = http
@@ -192,8 +305,17 @@ async fn start_visitors(http: &reqwest::Client, base: &str, widget: &str, n: usi
     Ok(out)
 }
 
-async fn post(http: &reqwest::Client, base: &str, widget: &str, visitor: &str, client_id: &str, sent: &Sent) -> anyhow::Result<()> {
-    sent.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.insert(client_id.to_owned(), Instant::now());
+async fn post(
+    http: &reqwest::Client,
+    base: &str,
+    widget: &str,
+    visitor: &str,
+    client_id: &str,
+    sent: &Sent,
+) -> anyhow::Result<()> {
+    sent.lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .insert(client_id.to_owned(), Instant::now());
     let res = http
         .post(format!("{base}/widget/v1/messages"))
         .header("x-kefu-widget", widget)
@@ -206,20 +328,36 @@ async fn post(http: &reqwest::Client, base: &str, widget: &str, visitor: &str, c
 }
 
 /// Reads the agent event stream and records post → arrival for every message.
-async fn follow_stream(http: reqwest::Client, url: String, token: String, sent: Sent, arrivals: Arc<Mutex<Vec<Duration>>>) -> anyhow::Result<()> {
-    let res = http.get(url).bearer_auth(token).send().await?.error_for_status()?;
+async fn follow_stream(
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    sent: Sent,
+    arrivals: Arc<Mutex<Vec<Duration>>>,
+) -> anyhow::Result<()> {
+    let res = http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?;
     let mut body = res.bytes_stream();
     let mut buf = String::new();
     while let Some(chunk) = body.next().await {
         buf.push_str(&String::from_utf8_lossy(&chunk?));
         while let Some(end) = buf.find("\n\n") {
             let frame: String = buf.drain(..end + 2).collect();
-            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim()) else { continue };
-            if let Some(client_id) = v["message"]["client_id"].as_str() {
-                if let Some(at) = sent.lock().ok().and_then(|mut m| m.remove(client_id)) {
-                    arrivals.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(at.elapsed());
-                }
+            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim()) else {
+                continue;
+            };
+            if let Some(client_id) = v["message"]["client_id"].as_str()
+                && let Some(at) = sent.lock().ok().and_then(|mut m| m.remove(client_id))
+            {
+                let mut arrivals = arrivals.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+                arrivals.push(at.elapsed());
             }
         }
     }

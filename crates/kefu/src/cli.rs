@@ -69,7 +69,10 @@ pub enum TokenCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let config = Config::load(cli.config.as_deref())?;
@@ -82,7 +85,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::Create(a)) => create_admin(&config, a).await,
-        Command::Token(TokenCommand::Create { email, name }) => create_token(&config, &email, &name).await,
+        Command::Token(TokenCommand::Create { email, name }) => {
+            create_token(&config, &email, &name).await
+        }
         Command::Demo => demo(&config).await,
         Command::Bench(args) => crate::bench::run(args).await,
     }
@@ -96,8 +101,13 @@ async fn open_app(config: &Config) -> anyhow::Result<App> {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let app = open_app(config).await?;
-    let listener = tokio::net::TcpListener::bind(config.bind()).await.map_err(|e| anyhow::anyhow!("while binding {}: {e}", config.bind()))?;
-    let web = kefu_web::WebConfig { public_url: config.public_url.clone().unwrap_or_default(), secure_cookies: config.secure_cookies.unwrap_or(false) };
+    let listener = tokio::net::TcpListener::bind(config.bind())
+        .await
+        .map_err(|e| anyhow::anyhow!("while binding {}: {e}", config.bind()))?;
+    let web = kefu_web::WebConfig {
+        public_url: config.public_url.clone().unwrap_or_default(),
+        secure_cookies: config.secure_cookies.unwrap_or(false),
+    };
     let where_ = match &config.database_url {
         Some(url) => crate::config::redact(url),
         None => config.data_dir().join("kefu.sqlite3").display().to_string(),
@@ -147,17 +157,32 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 async fn create_admin(config: &Config, a: AdminCreate) -> anyhow::Result<()> {
     let password = read_password(a.password_stdin)?;
     let app = open_app(config).await?;
-    let create = kefu_app::users::CreateUser { email: &a.email, name: &a.name, role: "admin", password: &password, locale: None };
-    let user = kefu_app::users::insert_user(&app, &create).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("created administrator {} <{}> (id {})", user.name, user.email, user.id);
+    let create = kefu_app::users::CreateUser {
+        email: &a.email,
+        name: &a.name,
+        role: "admin",
+        password: &password,
+        locale: None,
+    };
+    let user = kefu_app::users::insert_user(&app, &create)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "created administrator {} <{}> (id {})",
+        user.name, user.email, user.id
+    );
     Ok(())
 }
 
 async fn create_token(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
     let app = open_app(config).await?;
     let email = kefu_domain::EmailAddress::parse(email)?;
-    let user = kefu_store::users::find_by_email(&app.db, email.as_str()).await?.ok_or_else(|| anyhow::anyhow!("no user has the email {}", email.as_str()))?;
-    let (secret, _) = kefu_app::auth::create_token(&app, user.id, name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = kefu_store::users::find_by_email(&app.db, email.as_str())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user has the email {}", email.as_str()))?;
+    let (secret, _) = kefu_app::auth::create_token(&app, user.id, name)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{secret}");
     eprintln!("This token is shown once. Use it as: Authorization: Bearer <token>");
     Ok(())
@@ -165,9 +190,20 @@ async fn create_token(config: &Config, email: &str, name: &str) -> anyhow::Resul
 
 async fn demo(config: &Config) -> anyhow::Result<()> {
     let app = open_app(config).await?;
-    let s = kefu_app::demo::load(&app).await.map_err(|e| anyhow::anyhow!("while loading the demo (was it loaded before?): {e}"))?;
+    let s = kefu_app::demo::load(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("while loading the demo (was it loaded before?): {e}"))?;
     println!("Demo shop loaded: {} conversations.", s.conversations);
-    println!("Sign in as {} (admin) or one of {} — password: {}", s.admin_email, s.agent_emails.join(", "), kefu_app::demo::DEMO_PASSWORD);
-    println!("Widget snippet: <script src=\"http://{}/widget.js\" data-kefu-inbox=\"{}\" async></script>", config.bind(), s.widget_token);
+    println!(
+        "Sign in as {} (admin) or one of {} — password: {}",
+        s.admin_email,
+        s.agent_emails.join(", "),
+        kefu_app::demo::DEMO_PASSWORD
+    );
+    println!(
+        "Widget snippet: <script src=\"http://{}/widget.js\" data-kefu-inbox=\"{}\" async></script>",
+        config.bind(),
+        s.widget_token
+    );
     Ok(())
 }

@@ -51,8 +51,10 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut config: Config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?;
-                toml::from_str(&text).map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("while reading {}: {e}", path.display()))?
             }
             None => Config::default(),
         };
@@ -80,18 +82,25 @@ impl Config {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(|| PathBuf::from("kefu-data"))
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("kefu-data"))
     }
 
     /// Opens the configured database (creating the SQLite file and data directory if needed).
     pub async fn open_db(&self) -> anyhow::Result<kefu_store::Db> {
         if let Some(url) = &self.database_url {
-            return kefu_store::Db::open_url(url).await.map_err(|e| anyhow::anyhow!("while connecting to {}: {e}", redact(url)));
+            return kefu_store::Db::open_url(url)
+                .await
+                .map_err(|e| anyhow::anyhow!("while connecting to {}: {e}", redact(url)));
         }
         let dir = self.data_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("while creating {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("while creating {}: {e}", dir.display()))?;
         let path = dir.join("kefu.sqlite3");
-        kefu_store::Db::open_sqlite(&path).await.map_err(|e| anyhow::anyhow!("while opening {}: {e}", path.display()))
+        kefu_store::Db::open_sqlite(&path)
+            .await
+            .map_err(|e| anyhow::anyhow!("while opening {}: {e}", path.display()))
     }
 }
 
@@ -101,7 +110,10 @@ mod tests {
 
     #[test]
     fn database_passwords_never_reach_logs() {
-        let c = Config { database_url: Some("postgres://kefu:s3cret@db:5432/kefu".into()), ..Default::default() };
+        let c = Config {
+            database_url: Some("postgres://kefu:s3cret@db:5432/kefu".into()),
+            ..Default::default()
+        };
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("postgres://kefu:***@db:5432/kefu"));
@@ -113,7 +125,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let ok = dir.join("ok.toml");
         std::fs::write(&ok, "bind = \"0.0.0.0:9000\"\n").unwrap();
-        assert_eq!(Config::load(Some(&ok)).unwrap().bind.as_deref(), Some("0.0.0.0:9000"));
+        assert_eq!(
+            Config::load(Some(&ok)).unwrap().bind.as_deref(),
+            Some("0.0.0.0:9000")
+        );
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, "bnid = \"x\"\n").unwrap();
         assert!(Config::load(Some(&bad)).is_err());

@@ -4,10 +4,10 @@ use crate::api::conversations::posted_response;
 use crate::error::ApiResult;
 use crate::extract::{ApiActor, ApiJson, ApiPath};
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Json;
 use kefu_app::inboxes::{self, InboxInput};
 use kefu_app::widget;
 use kefu_store::inboxes::InboxRow;
@@ -45,32 +45,77 @@ pub struct InboundMessage {
 }
 
 #[utoipa::path(get, path = "/api/v1/inboxes", tag = "inboxes", responses((status = 200, body = Vec<InboxRow>)))]
-pub async fn list_inboxes(State(s): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<Vec<InboxRow>>> {
+pub async fn list_inboxes(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<Json<Vec<InboxRow>>> {
     Ok(Json(inboxes::list_inboxes(&s.app, &actor).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/inboxes", tag = "inboxes", request_body = NewInbox,
     responses((status = 201, body = InboxRow), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_inbox(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(r): ApiJson<NewInbox>) -> ApiResult<(StatusCode, Json<InboxRow>)> {
-    let input = InboxInput { name: &r.name, greeting: r.greeting.as_deref(), auto_reply: r.auto_reply.as_deref(), team_id: r.team_id };
-    Ok((StatusCode::CREATED, Json(inboxes::create_inbox(&s.app, &actor, &r.channel, &input).await?)))
+pub async fn create_inbox(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(r): ApiJson<NewInbox>,
+) -> ApiResult<(StatusCode, Json<InboxRow>)> {
+    let input = InboxInput {
+        name: &r.name,
+        greeting: r.greeting.as_deref(),
+        auto_reply: r.auto_reply.as_deref(),
+        team_id: r.team_id,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(inboxes::create_inbox(&s.app, &actor, &r.channel, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/inboxes/{id}", tag = "inboxes", params(("id" = i64, Path)), responses((status = 200, body = InboxRow), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_inbox(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<InboxRow>> {
+pub async fn get_inbox(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<InboxRow>> {
     Ok(Json(inboxes::get_inbox(&s.app, &actor, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/inboxes/{id}", tag = "inboxes", params(("id" = i64, Path)), request_body = UpdateInbox,
     responses((status = 200, body = InboxRow), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn update_inbox(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiPath(id): ApiPath<i64>, ApiJson(r): ApiJson<UpdateInbox>) -> ApiResult<Json<InboxRow>> {
-    let input = InboxInput { name: &r.name, greeting: r.greeting.as_deref(), auto_reply: r.auto_reply.as_deref(), team_id: r.team_id };
-    Ok(Json(inboxes::update_inbox(&s.app, &actor, id, &input).await?))
+pub async fn update_inbox(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<UpdateInbox>,
+) -> ApiResult<Json<InboxRow>> {
+    let input = InboxInput {
+        name: &r.name,
+        greeting: r.greeting.as_deref(),
+        auto_reply: r.auto_reply.as_deref(),
+        team_id: r.team_id,
+    };
+    Ok(Json(
+        inboxes::update_inbox(&s.app, &actor, id, &input).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/inboxes/{id}/messages", tag = "inboxes", params(("id" = i64, Path)), request_body = InboundMessage,
     responses((status = 201, body = crate::api::conversations::MessageResponse), (status = 200, description = "already posted with this client_id", body = crate::api::conversations::MessageResponse), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn post_inbound_message(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiPath(id): ApiPath<i64>, ApiJson(r): ApiJson<InboundMessage>) -> ApiResult<Response> {
-    let posted = widget::api_inbound(&s.app, &actor, id, &r.contact_handle, &r.contact_name, &r.body, r.client_id.as_deref()).await?;
+pub async fn post_inbound_message(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<InboundMessage>,
+) -> ApiResult<Response> {
+    let posted = widget::api_inbound(
+        &s.app,
+        &actor,
+        id,
+        &r.contact_handle,
+        &r.contact_name,
+        &r.body,
+        r.client_id.as_deref(),
+    )
+    .await?;
     Ok(posted_response(posted))
 }

@@ -23,7 +23,11 @@ pub const DEFAULT_LIMIT: u64 = 50;
 impl<T> Page<T> {
     /// A page of `limit` rows: a cursor only when the page is full.
     pub fn new(data: Vec<T>, limit: u64, cursor: impl Fn(&T) -> String) -> Self {
-        let next_cursor = if data.len() as u64 >= limit { data.last().map(cursor) } else { None };
+        let next_cursor = if data.len() as u64 >= limit {
+            data.last().map(cursor)
+        } else {
+            None
+        };
         Self { data, next_cursor }
     }
 }

@@ -2,13 +2,13 @@
 
 use crate::extract::UiActor;
 use crate::state::AppState;
-use crate::ui::{back, check_csrf, render};
+use crate::ui::{back, csrf_rejection, render};
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use kefu_app::conversations::{self as conv, ListQuery, View};
-use kefu_app::{contacts, teams, users, AppError};
+use kefu_app::{AppError, contacts, teams, users};
 use kefu_domain::ConversationStatus;
 use kefu_store::conversations::ConversationRow;
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,12 @@ impl ListFilters {
             Some(s) => Some(ConversationStatus::parse(s)?),
         };
         Ok(ListQuery {
-            view: self.view.as_deref().map(View::parse).transpose()?.unwrap_or_default(),
+            view: self
+                .view
+                .as_deref()
+                .map(View::parse)
+                .transpose()?
+                .unwrap_or_default(),
             status,
             team_id: self.team,
             after: self.cursor.as_deref().map(conv::parse_cursor).transpose()?,
@@ -60,22 +65,37 @@ fn matches(row: &ConversationRow, q: &ListQuery, me: i64) -> bool {
         View::Unassigned => row.assignee_id.is_none(),
         View::All => true,
     };
-    view_ok && q.status.is_none_or(|s| s.as_str() == row.status) && q.team_id.is_none_or(|t| row.team_id == Some(t))
+    view_ok
+        && q.status.is_none_or(|s| s.as_str() == row.status)
+        && q.team_id.is_none_or(|t| row.team_id == Some(t))
 }
 
-async fn page(s: &AppState, ui: &UiActor, f: &ListFilters, open: Option<i64>) -> Result<Response, AppError> {
+async fn page(
+    s: &AppState,
+    ui: &UiActor,
+    f: &ListFilters,
+    open: Option<i64>,
+) -> Result<Response, AppError> {
     let q = f.query()?;
     // Read first: the page's live stream starts here, so nothing falls between render and connect.
     let last_event_id = kefu_store::events::latest_id(&s.app.db).await?;
     let rows = conv::list_conversations(&s.app, &ui.actor, &q).await?;
-    let next_cursor = if rows.len() as u64 >= PAGE_SIZE { rows.last().map(conv::cursor_of) } else { None };
+    let next_cursor = if rows.len() as u64 >= PAGE_SIZE {
+        rows.last().map(conv::cursor_of)
+    } else {
+        None
+    };
     let teams = teams::list_teams(&s.app, &ui.actor).await?;
     let (mut current, mut messages, mut contact, mut agents) = (None, Vec::new(), None, Vec::new());
     if let Some(id) = open {
         let c = conv::get_conversation(&s.app, &ui.actor, id).await?;
         messages = conv::list_messages(&s.app, &ui.actor, id, None, 100).await?;
         contact = Some(contacts::get_contact(&s.app, &ui.actor, c.contact_id).await?);
-        agents = users::list_users(&s.app, &ui.actor).await?.into_iter().filter(|u| !u.disabled).collect();
+        agents = users::list_users(&s.app, &ui.actor)
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .collect();
         if c.unread_count > 0 {
             conv::mark_read(&s.app, &ui.actor, id).await?;
         }
@@ -89,7 +109,13 @@ async fn page(s: &AppState, ui: &UiActor, f: &ListFilters, open: Option<i64>) ->
         keep => f.keep(),
         statuses => ["open", "pending", "snoozed", "resolved"],
     };
-    Ok(render(s, "conversations.html", ui.actor.locale, Some(ui), ctx))
+    Ok(render(
+        s,
+        "conversations.html",
+        ui.actor.locale,
+        Some(ui),
+        ctx,
+    ))
 }
 
 fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
@@ -103,16 +129,34 @@ fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
     (code, crate::ui::error_text(s, ui.actor.locale, &e)).into_response()
 }
 
-pub async fn list_page(State(s): State<AppState>, ui: UiActor, Query(f): Query<ListFilters>) -> Response {
-    page(&s, &ui, &f, None).await.unwrap_or_else(|e| failed(&s, &ui, e))
+pub async fn list_page(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Query(f): Query<ListFilters>,
+) -> Response {
+    page(&s, &ui, &f, None)
+        .await
+        .unwrap_or_else(|e| failed(&s, &ui, e))
 }
 
-pub async fn conversation_page(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, Query(f): Query<ListFilters>) -> Response {
-    page(&s, &ui, &f, Some(id)).await.unwrap_or_else(|e| failed(&s, &ui, e))
+pub async fn conversation_page(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    Query(f): Query<ListFilters>,
+) -> Response {
+    page(&s, &ui, &f, Some(id))
+        .await
+        .unwrap_or_else(|e| failed(&s, &ui, e))
 }
 
 /// One list row, for the live list: 204 when the conversation no longer belongs in this list.
-pub async fn row_fragment(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, Query(f): Query<ListFilters>) -> Response {
+pub async fn row_fragment(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    Query(f): Query<ListFilters>,
+) -> Response {
     let result = async {
         let q = f.query()?;
         let row = conv::get_conversation(&s.app, &ui.actor, id).await?;
@@ -120,7 +164,13 @@ pub async fn row_fragment(State(s): State<AppState>, ui: UiActor, Path(id): Path
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
         let ctx = minijinja::context! { row, keep => f.keep(), current_id => None::<i64> };
-        Ok::<_, AppError>(render(&s, "conversation_row.html", ui.actor.locale, Some(&ui), ctx))
+        Ok::<_, AppError>(render(
+            &s,
+            "conversation_row.html",
+            ui.actor.locale,
+            Some(&ui),
+            ctx,
+        ))
     };
     result.await.unwrap_or_else(|e| failed(&s, &ui, e))
 }
@@ -135,8 +185,13 @@ pub struct ReplyForm {
     pub keep: String,
 }
 
-pub async fn reply(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, Form(f): Form<ReplyForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn reply(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    Form(f): Form<ReplyForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match conv::post_message(&s.app, &ui.actor, id, &f.body, f.private.is_some(), None).await {
@@ -156,8 +211,13 @@ pub struct AssignForm {
     pub keep: String,
 }
 
-pub async fn assign(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, Form(f): Form<AssignForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn assign(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     let assignee = match f.assignee.as_str() {
@@ -183,11 +243,18 @@ pub struct StatusForm {
     pub keep: String,
 }
 
-pub async fn change_status(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, Form(f): Form<StatusForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn change_status(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
-    let until = f.snooze_hours.map(|h| kefu_domain::time::now_ms() + h.clamp(1, 24 * 90) * 3_600_000);
+    let until = f
+        .snooze_hours
+        .map(|h| kefu_domain::time::now_ms() + h.clamp(1, 24 * 90) * 3_600_000);
     match conv::set_status(&s.app, &ui.actor, id, &f.status, until).await {
         Ok(_) => back(&format!("/app/conversations/{id}?{}", f.keep)),
         Err(e) => failed(&s, &ui, e),

@@ -20,18 +20,33 @@ const APP_JS: &str = include_str!("../../assets/app.js");
 const APP_CSS: &str = include_str!("../../assets/app.css");
 
 /// Renders a template with the common context (language, the signed-in user, CSRF token).
-pub fn render(state: &AppState, name: &str, locale: UiLocale, ui: Option<&UiActor>, ctx: minijinja::Value) -> Response {
+pub fn render(
+    state: &AppState,
+    name: &str,
+    locale: UiLocale,
+    ui: Option<&UiActor>,
+    ctx: minijinja::Value,
+) -> Response {
     let common = minijinja::context! {
         locale => locale.as_str(),
         me => ui.map(|u| &u.actor),
         csrf => ui.map(|u| u.csrf.as_str()),
     };
     let merged = minijinja::context! { ..ctx, ..common };
-    match state.templates.get_template(name).and_then(|t| t.render(merged)) {
+    match state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(merged))
+    {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, template = name, "template failed");
-            ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "the page could not be drawn").into_response()
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the page could not be drawn",
+            )
+            .into_response()
         }
     }
 }
@@ -41,12 +56,19 @@ pub fn back(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Checks the CSRF token a form posted.
-pub fn check_csrf(ui: &UiActor, posted: &str) -> Result<(), Response> {
+/// The response refusing a form whose CSRF token is wrong (`None` when it is right).
+pub fn csrf_rejection(ui: &UiActor, posted: &str) -> Option<Response> {
     if posted == ui.csrf {
-        Ok(())
+        None
     } else {
-        Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", "this form has expired; reload the page and try again").into_response())
+        Some(
+            ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "this form has expired; reload the page and try again",
+            )
+            .into_response(),
+        )
     }
 }
 
@@ -66,11 +88,28 @@ pub fn error_text(state: &AppState, locale: UiLocale, e: &kefu_app::AppError) ->
 }
 
 pub async fn app_js() -> Response {
-    ([(header::CONTENT_TYPE, "application/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], APP_JS).into_response()
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        APP_JS,
+    )
+        .into_response()
 }
 
 pub async fn app_css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], APP_CSS).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        APP_CSS,
+    )
+        .into_response()
 }
 
 #[derive(Serialize)]

@@ -2,21 +2,27 @@
 
 use crate::extract::UiActor;
 use crate::state::AppState;
-use crate::ui::{back, check_csrf, error_text, render};
+use crate::ui::{back, csrf_rejection, error_text, render};
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::Form;
 use kefu_app::inboxes::{self, InboxInput};
-use kefu_app::{auth, teams, users, AppError};
+use kefu_app::{AppError, auth, teams, users};
 use serde::Deserialize;
 
 fn base_url(s: &AppState, headers: &HeaderMap) -> String {
     if !s.config.public_url.is_empty() {
         return s.config.public_url.trim_end_matches('/').to_owned();
     }
-    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("http");
     format!("{scheme}://{host}")
 }
 
@@ -41,22 +47,41 @@ pub struct InboxForm {
 
 impl InboxForm {
     fn input(&self) -> InboxInput<'_> {
-        InboxInput { name: &self.name, greeting: Some(&self.greeting), auto_reply: Some(&self.auto_reply), team_id: self.team.parse().ok() }
+        InboxInput {
+            name: &self.name,
+            greeting: Some(&self.greeting),
+            auto_reply: Some(&self.auto_reply),
+            team_id: self.team.parse().ok(),
+        }
     }
 }
 
 async fn inboxes_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
-    let inboxes = inboxes::list_inboxes(&s.app, &ui.actor).await.unwrap_or_default();
-    let teams = teams::list_teams(&s.app, &ui.actor).await.unwrap_or_default();
-    render(s, "inboxes.html", ui.actor.locale, Some(ui), minijinja::context! { inboxes, teams, error })
+    let inboxes = inboxes::list_inboxes(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
+    let teams = teams::list_teams(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
+    render(
+        s,
+        "inboxes.html",
+        ui.actor.locale,
+        Some(ui),
+        minijinja::context! { inboxes, teams, error },
+    )
 }
 
 pub async fn list_inboxes(State(s): State<AppState>, ui: UiActor) -> Response {
     inboxes_page(&s, &ui, None).await
 }
 
-pub async fn create_inbox(State(s): State<AppState>, ui: UiActor, Form(f): Form<InboxForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn create_inbox(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Form(f): Form<InboxForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match inboxes::create_inbox(&s.app, &ui.actor, &f.channel, &f.input()).await {
@@ -65,36 +90,82 @@ pub async fn create_inbox(State(s): State<AppState>, ui: UiActor, Form(f): Form<
     }
 }
 
-async fn inbox_page(s: &AppState, ui: &UiActor, id: i64, headers: &HeaderMap, error: Option<String>, saved: bool) -> Response {
+async fn inbox_page(
+    s: &AppState,
+    ui: &UiActor,
+    id: i64,
+    headers: &HeaderMap,
+    error: Option<String>,
+    saved: bool,
+) -> Response {
     let inbox = match inboxes::get_inbox(&s.app, &ui.actor, id).await {
         Ok(i) => i,
         Err(e) => return crate::error::ApiError::from(e).into_response_html(),
     };
-    let teams = teams::list_teams(&s.app, &ui.actor).await.unwrap_or_default();
+    let teams = teams::list_teams(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
     let snippet = widget_snippet(&base_url(s, headers), &inbox.widget_token);
     let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageInboxes);
-    render(s, "inbox.html", ui.actor.locale, Some(ui), minijinja::context! { inbox, teams, snippet, error, saved, can_manage })
+    render(
+        s,
+        "inbox.html",
+        ui.actor.locale,
+        Some(ui),
+        minijinja::context! { inbox, teams, snippet, error, saved, can_manage },
+    )
 }
 
-pub async fn show_inbox(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+pub async fn show_inbox(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
     inbox_page(&s, &ui, id, &headers, None, false).await
 }
 
-pub async fn update_inbox(State(s): State<AppState>, ui: UiActor, Path(id): Path<i64>, headers: HeaderMap, Form(f): Form<InboxForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn update_inbox(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(f): Form<InboxForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
         Ok(_) => inbox_page(&s, &ui, id, &headers, None, true).await,
-        Err(e) => inbox_page(&s, &ui, id, &headers, Some(error_text(&s, ui.actor.locale, &e)), false).await,
+        Err(e) => {
+            inbox_page(
+                &s,
+                &ui,
+                id,
+                &headers,
+                Some(error_text(&s, ui.actor.locale, &e)),
+                false,
+            )
+            .await
+        }
     }
 }
 
 async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
-    let users = users::list_users(&s.app, &ui.actor).await.unwrap_or_default();
-    let teams = teams::list_teams(&s.app, &ui.actor).await.unwrap_or_default();
+    let users = users::list_users(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
+    let teams = teams::list_teams(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
     let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageUsers);
-    render(s, "team.html", ui.actor.locale, Some(ui), minijinja::context! { users, teams, error, can_manage, roles => ["agent", "supervisor", "manager", "admin"] })
+    render(
+        s,
+        "team.html",
+        ui.actor.locale,
+        Some(ui),
+        minijinja::context! { users, teams, error, can_manage, roles => ["agent", "supervisor", "manager", "admin"] },
+    )
 }
 
 pub async fn show_team(State(s): State<AppState>, ui: UiActor) -> Response {
@@ -114,11 +185,23 @@ pub struct UserForm {
     pub team: String,
 }
 
-pub async fn create_user(State(s): State<AppState>, ui: UiActor, Form(f): Form<UserForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn create_user(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Form(f): Form<UserForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
-    let req = users::CreateUser { email: &f.email, name: &f.name, role: &f.role, password: &f.password, locale: Some(&f.locale).filter(|l| !l.is_empty()).map(|l| l.as_str()) };
+    let req = users::CreateUser {
+        email: &f.email,
+        name: &f.name,
+        role: &f.role,
+        password: &f.password,
+        locale: Some(&f.locale)
+            .filter(|l| !l.is_empty())
+            .map(|l| l.as_str()),
+    };
     let result = async {
         let user = users::create_user(&s.app, &ui.actor, &req).await?;
         if let Ok(team_id) = f.team.parse() {
@@ -138,8 +221,12 @@ pub struct TeamForm {
     pub name: String,
 }
 
-pub async fn create_team(State(s): State<AppState>, ui: UiActor, Form(f): Form<TeamForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn create_team(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Form(f): Form<TeamForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match teams::create_team(&s.app, &ui.actor, &f.name).await {
@@ -154,8 +241,13 @@ pub struct MemberForm {
     pub user: i64,
 }
 
-pub async fn add_member(State(s): State<AppState>, ui: UiActor, Path(team_id): Path<i64>, Form(f): Form<MemberForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn add_member(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(team_id): Path<i64>,
+    Form(f): Form<MemberForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match teams::add_member(&s.app, &ui.actor, team_id, f.user).await {
@@ -164,11 +256,29 @@ pub async fn add_member(State(s): State<AppState>, ui: UiActor, Path(team_id): P
     }
 }
 
-async fn profile_page(s: &AppState, ui: &UiActor, new_token: Option<String>, error: Option<String>) -> Response {
-    let tokens = auth::list_tokens(&s.app, &ui.actor).await.unwrap_or_default();
-    let me_row = kefu_store::users::find(&s.app.db, ui.actor.user_id).await.ok().flatten();
-    let availability = me_row.map(|u| u.availability).unwrap_or_else(|| "offline".into());
-    render(s, "profile.html", ui.actor.locale, Some(ui), minijinja::context! { tokens, new_token, error, availability, availabilities => ["online", "busy", "away", "offline"] })
+async fn profile_page(
+    s: &AppState,
+    ui: &UiActor,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let tokens = auth::list_tokens(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
+    let me_row = kefu_store::users::find(&s.app.db, ui.actor.user_id)
+        .await
+        .ok()
+        .flatten();
+    let availability = me_row
+        .map(|u| u.availability)
+        .unwrap_or_else(|| "offline".into());
+    render(
+        s,
+        "profile.html",
+        ui.actor.locale,
+        Some(ui),
+        minijinja::context! { tokens, new_token, error, availability, availabilities => ["online", "busy", "away", "offline"] },
+    )
 }
 
 pub async fn show_profile(State(s): State<AppState>, ui: UiActor) -> Response {
@@ -181,8 +291,12 @@ pub struct ValueForm {
     pub value: String,
 }
 
-pub async fn set_locale(State(s): State<AppState>, ui: UiActor, Form(f): Form<ValueForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn set_locale(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Form(f): Form<ValueForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match users::set_locale(&s.app, &ui.actor, &f.value).await {
@@ -191,11 +305,20 @@ pub async fn set_locale(State(s): State<AppState>, ui: UiActor, Form(f): Form<Va
     }
 }
 
-pub async fn set_availability(State(s): State<AppState>, ui: UiActor, headers: HeaderMap, Form(f): Form<ValueForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn set_availability(
+    State(s): State<AppState>,
+    ui: UiActor,
+    headers: HeaderMap,
+    Form(f): Form<ValueForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
-    let back_to = headers.get("referer").and_then(|v| v.to_str().ok()).and_then(|r| r.find("/app").map(|i| r[i..].to_owned())).unwrap_or_else(|| "/app/profile".into());
+    let back_to = headers
+        .get("referer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("/app").map(|i| r[i..].to_owned()))
+        .unwrap_or_else(|| "/app/profile".into());
     match users::set_availability(&s.app, &ui.actor, &f.value).await {
         Ok(_) => back(&back_to),
         Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
@@ -208,8 +331,12 @@ pub struct TokenForm {
     pub name: String,
 }
 
-pub async fn create_token(State(s): State<AppState>, ui: UiActor, Form(f): Form<TokenForm>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f.csrf) {
+pub async fn create_token(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match auth::create_token(&s.app, ui.actor.user_id, &f.name).await {

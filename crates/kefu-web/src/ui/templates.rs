@@ -10,8 +10,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("setup.html", include_str!("../../templates/setup.html")),
     ("login.html", include_str!("../../templates/login.html")),
-    ("conversations.html", include_str!("../../templates/conversations.html")),
-    ("conversation_row.html", include_str!("../../templates/conversation_row.html")),
+    (
+        "conversations.html",
+        include_str!("../../templates/conversations.html"),
+    ),
+    (
+        "conversation_row.html",
+        include_str!("../../templates/conversation_row.html"),
+    ),
     ("inboxes.html", include_str!("../../templates/inboxes.html")),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("team.html", include_str!("../../templates/team.html")),
@@ -25,23 +31,32 @@ pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
             tracing::error!(error = %e, template = name, "template does not parse");
         }
     }
-    env.add_function("t", move |state: &State, key: String, kwargs: Kwargs| -> String {
-        let locale = state.lookup("locale").and_then(|v| v.as_str().and_then(|s| UiLocale::parse(s).ok())).unwrap_or_default();
-        let mut args: Vec<(String, fluent_bundle::FluentValue<'static>)> = Vec::new();
-        for name in kwargs.args() {
-            if let Ok(v) = kwargs.get::<minijinja::Value>(name) {
-                let value = match v.as_i64() {
-                    Some(n) => fluent_bundle::FluentValue::from(n),
-                    None => fluent_bundle::FluentValue::from(v.to_string()),
-                };
-                args.push((name.to_owned(), value));
+    env.add_function(
+        "t",
+        move |state: &State, key: String, kwargs: Kwargs| -> String {
+            let locale = state
+                .lookup("locale")
+                .and_then(|v| v.as_str().and_then(|s| UiLocale::parse(s).ok()))
+                .unwrap_or_default();
+            let mut args: Vec<(String, fluent_bundle::FluentValue<'static>)> = Vec::new();
+            for name in kwargs.args() {
+                if let Ok(v) = kwargs.get::<minijinja::Value>(name) {
+                    let value = match v.as_i64() {
+                        Some(n) => fluent_bundle::FluentValue::from(n),
+                        None => fluent_bundle::FluentValue::from(v.to_string()),
+                    };
+                    args.push((name.to_owned(), value));
+                }
             }
-        }
-        let borrowed: Vec<(&str, fluent_bundle::FluentValue<'_>)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        i18n.text(locale, &key, &borrowed)
-    });
+            let borrowed: Vec<(&str, fluent_bundle::FluentValue<'_>)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            i18n.text(locale, &key, &borrowed)
+        },
+    );
     env.add_filter("utc", |ms: i64| -> String {
-        jiff::Timestamp::from_millisecond(ms).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
     });
     env
 }

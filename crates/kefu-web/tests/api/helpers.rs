@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use kefu_app::{App, AppConfig, PasswordCost};
 use kefu_store::Db;
 use reqwest::{Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -14,7 +14,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{prefix}_{}_{}_{n}", std::process::id(), nanos)
 }
 
@@ -26,12 +29,20 @@ pub enum TestDb {
 
 impl TestDb {
     pub async fn create() -> (Self, Db) {
-        match std::env::var("KEFU_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("KEFU_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(url) => {
                 let schema = unique("kefu_t");
-                let admin = Db::connect_postgres(&url, None, 1).await.expect("PostgreSQL reachable at KEFU_TEST_POSTGRES_URL");
+                let admin = Db::connect_postgres(&url, None, 1)
+                    .await
+                    .expect("PostgreSQL reachable at KEFU_TEST_POSTGRES_URL");
                 let pool = admin.pg_pool().expect("postgres").clone();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("create schema");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create schema");
                 pool.close().await;
                 let db = Self::open_postgres(&url, &schema).await;
                 (TestDb::Postgres { url, schema }, db)
@@ -39,20 +50,26 @@ impl TestDb {
             None => {
                 let dir = std::env::temp_dir().join(unique("kefu-test"));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                let db = Db::open_sqlite(&dir.join("kefu.sqlite3")).await.expect("open sqlite");
+                let db = Db::open_sqlite(&dir.join("kefu.sqlite3"))
+                    .await
+                    .expect("open sqlite");
                 (TestDb::Sqlite(dir), db)
             }
         }
     }
 
     async fn open_postgres(url: &str, schema: &str) -> Db {
-        Db::connect_postgres(url, Some(schema), 10).await.expect("connect to test schema")
+        Db::connect_postgres(url, Some(schema), 10)
+            .await
+            .expect("connect to test schema")
     }
 
     /// A second handle on the same database (a second kefu instance).
     pub async fn open_again(&self) -> Db {
         match self {
-            TestDb::Sqlite(dir) => Db::open_sqlite(&dir.join("kefu.sqlite3")).await.expect("reopen sqlite"),
+            TestDb::Sqlite(dir) => Db::open_sqlite(&dir.join("kefu.sqlite3"))
+                .await
+                .expect("reopen sqlite"),
             TestDb::Postgres { url, schema } => Self::open_postgres(url, schema).await,
         }
     }
@@ -72,13 +89,18 @@ impl Drop for TestDb {
                 let (url, schema) = (url.clone(), schema.clone());
                 // Drop runs outside any runtime we may block: use a thread of its own.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
                     rt.block_on(async {
-                        if let Ok(db) = Db::connect_postgres(&url, None, 1).await {
-                            if let Some(pool) = db.pg_pool() {
-                                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(pool).await;
-                                pool.close().await;
-                            }
+                        let Ok(db) = Db::connect_postgres(&url, None, 1).await else {
+                            return;
+                        };
+                        if let Some(pool) = db.pg_pool() {
+                            let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(pool).await;
+                            pool.close().await;
                         }
                     });
                 })
@@ -99,8 +121,18 @@ pub struct Instance {
 impl Instance {
     pub async fn start(db: Db) -> Self {
         db.migrate().await.expect("migrate");
-        let app = App::start(db, AppConfig { password_cost: PasswordCost::Fast, ..Default::default() }).await.expect("app");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app = App::start(
+            db,
+            AppConfig {
+                password_cost: PasswordCost::Fast,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server_app = app.clone();
@@ -108,9 +140,21 @@ impl Instance {
             let shutdown = async move {
                 let _ = stopped.await;
             };
-            kefu_web::serve(server_app, kefu_web::WebConfig::default(), listener, shutdown).await.expect("serve");
+            kefu_web::serve(
+                server_app,
+                kefu_web::WebConfig::default(),
+                listener,
+                shutdown,
+            )
+            .await
+            .expect("serve");
         });
-        Self { base, app, stop: Some(stop), handle: Some(handle) }
+        Self {
+            base,
+            app,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
     }
 
     /// Stops the server gracefully and waits until it has.
@@ -119,7 +163,10 @@ impl Instance {
             let _ = stop.send(());
         }
         if let Some(h) = self.handle.take() {
-            tokio::time::timeout(Duration::from_secs(10), h).await.expect("server stops within 10 s").expect("server task");
+            tokio::time::timeout(Duration::from_secs(10), h)
+                .await
+                .expect("server stops within 10 s")
+                .expect("server task");
         }
     }
 }
@@ -138,8 +185,16 @@ impl TestApp {
     pub async fn spawn() -> Self {
         let (db_place, db) = TestDb::create().await;
         let server = Instance::start(db).await;
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        let mut t = Self { server, http, admin_token: String::new(), db_place };
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut t = Self {
+            server,
+            http,
+            admin_token: String::new(),
+            db_place,
+        };
         t.admin_token = t.user_token("admin@shop.test", "店长 Admin", "admin").await;
         t
     }
@@ -154,41 +209,93 @@ impl TestApp {
 
     /// Creates a user with this role (through the library) and returns an API token.
     pub async fn user_token(&self, email: &str, name: &str, role: &str) -> String {
-        let req = kefu_app::users::CreateUser { email, name, role, password: PASSWORD, locale: Some("en") };
-        let user = kefu_app::users::insert_user(self.app(), &req).await.expect("create user");
-        kefu_app::auth::create_token(self.app(), user.id, "test").await.expect("token").0
+        let req = kefu_app::users::CreateUser {
+            email,
+            name,
+            role,
+            password: PASSWORD,
+            locale: Some("en"),
+        };
+        let user = kefu_app::users::insert_user(self.app(), &req)
+            .await
+            .expect("create user");
+        kefu_app::auth::create_token(self.app(), user.id, "test")
+            .await
+            .expect("token")
+            .0
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("request")
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
-        self.http.put(self.url(path)).bearer_auth(token).json(body).send().await.expect("request")
+        self.http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A widget inbox (optionally with an auto-reply); returns (id, widget token).
     pub async fn widget_inbox(&self, auto_reply: Option<&str>) -> (i64, String) {
-        let r = self.post("/api/v1/inboxes", &self.admin_token, &json!({ "name": "示例商城", "channel": "widget", "auto_reply": auto_reply })).await;
+        let r = self
+            .post(
+                "/api/v1/inboxes",
+                &self.admin_token,
+                &json!({ "name": "示例商城", "channel": "widget", "auto_reply": auto_reply }),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let v: Value = r.json().await.expect("json");
-        (v["id"].as_i64().expect("id"), v["widget_token"].as_str().expect("token").to_owned())
+        (
+            v["id"].as_i64().expect("id"),
+            v["widget_token"].as_str().expect("token").to_owned(),
+        )
     }
 
     /// A new widget visitor; returns their visitor token.
     pub async fn visitor(&self, widget: &str) -> String {
-        let r = self.http.post(self.url("/widget/v1/sessions")).json(&json!({ "widget_token": widget, "locale": "zh-CN" })).send().await.expect("request");
+        let r = self
+            .http
+            .post(self.url("/widget/v1/sessions"))
+            .json(&json!({ "widget_token": widget, "locale": "zh-CN" }))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(r.status(), StatusCode::OK);
         let v: Value = r.json().await.expect("json");
-        v["visitor_token"].as_str().expect("visitor token").to_owned()
+        v["visitor_token"]
+            .as_str()
+            .expect("visitor token")
+            .to_owned()
     }
 
     /// The visitor writes; returns the response.
-    pub async fn visitor_says(&self, widget: &str, visitor: &str, body: &str, client_id: Option<&str>) -> Response {
+    pub async fn visitor_says(
+        &self,
+        widget: &str,
+        visitor: &str,
+        body: &str,
+        client_id: Option<&str>,
+    ) -> Response {
         self.http
             .post(self.url("/widget/v1/messages"))
             .header("x-kefu-widget", widget)
@@ -205,22 +312,58 @@ impl TestApp {
         let r = self.visitor_says(widget, &visitor, first, None).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let v: Value = r.json().await.expect("json");
-        (v["message"]["conversation_id"].as_i64().expect("conversation id"), visitor)
+        (
+            v["message"]["conversation_id"]
+                .as_i64()
+                .expect("conversation id"),
+            visitor,
+        )
     }
 
     /// Signs in through the login form; returns (cookie header value, CSRF token).
     pub async fn sign_in(&self, email: &str, password: &str) -> (String, String) {
-        let r = self.http.post(self.url("/login")).form(&[("email", email), ("password", password), ("next", "/app")]).send().await.expect("login");
+        let r = self
+            .http
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password), ("next", "/app")])
+            .send()
+            .await
+            .expect("login");
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "login should redirect");
-        let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).expect("session cookie").split(';').next().expect("cookie").to_owned();
-        let page = self.http.get(self.url("/app/conversations")).header("cookie", &cookie).send().await.expect("page").text().await.expect("html");
-        let csrf = page.split("name=\"csrf-token\" content=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf meta").to_owned();
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("session cookie")
+            .split(';')
+            .next()
+            .expect("cookie")
+            .to_owned();
+        let page = self
+            .http
+            .get(self.url("/app/conversations"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let csrf = page
+            .split("name=\"csrf-token\" content=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("csrf meta")
+            .to_owned();
         (cookie, csrf)
     }
 
     pub async fn count(&self, table: &str) -> i64 {
         use sea_query::{Alias, Expr, Query};
-        let q = Query::select().expr(Expr::cust("COUNT(*)")).from(Alias::new(table)).take();
+        let q = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(Alias::new(table))
+            .take();
         let (n,): (i64,) = self.app().db.fetch_one(&q).await.expect("count");
         n
     }
@@ -243,7 +386,10 @@ impl EventStream {
     pub async fn open(req: reqwest::RequestBuilder) -> Self {
         let res = req.send().await.expect("stream request");
         assert_eq!(res.status(), StatusCode::OK, "stream opens");
-        Self { body: Box::pin(res.bytes_stream()), buf: String::new() }
+        Self {
+            body: Box::pin(res.bytes_stream()),
+            buf: String::new(),
+        }
     }
 
     /// The next event, or None if none arrives within `wait`.
@@ -252,7 +398,11 @@ impl EventStream {
         loop {
             while let Some(end) = self.buf.find("\n\n") {
                 let frame: String = self.buf.drain(..end + 2).collect();
-                let mut e = Sse { id: 0, kind: String::new(), data: Value::Null };
+                let mut e = Sse {
+                    id: 0,
+                    kind: String::new(),
+                    data: Value::Null,
+                };
                 for line in frame.lines() {
                     if let Some(v) = line.strip_prefix("id:") {
                         e.id = v.trim().parse().unwrap_or(0);
@@ -266,7 +416,10 @@ impl EventStream {
                     return Some(e);
                 }
             }
-            let chunk = tokio::time::timeout_at(deadline, self.body.next()).await.ok()??.ok()?;
+            let chunk = tokio::time::timeout_at(deadline, self.body.next())
+                .await
+                .ok()??
+                .ok()?;
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
