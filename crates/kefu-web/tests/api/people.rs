@@ -255,3 +255,68 @@ async fn contact_lists_page_by_cursor_without_gaps_or_repeats() {
     let expected: Vec<String> = (0..7).rev().map(|i| format!("客户 {i}")).collect();
     assert_eq!(seen, expected);
 }
+
+#[tokio::test]
+async fn the_demo_shop_has_teams_agents_and_conversations_in_every_status() {
+    let t = TestApp::spawn().await;
+    let summary = kefu_app::demo::load(t.app()).await.unwrap();
+    assert_eq!(summary.agent_emails.len(), 5);
+    let all: Value = t
+        .get(
+            "/api/v1/conversations?view=all&status=open&limit=100",
+            &t.admin_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!all["data"].as_array().unwrap().is_empty());
+    for status in ["pending", "snoozed", "resolved"] {
+        let page: Value = t
+            .get(
+                &format!("/api/v1/conversations?view=all&status={status}"),
+                &t.admin_token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            !page["data"].as_array().unwrap().is_empty(),
+            "a {status} conversation"
+        );
+    }
+    let teams: Value = t
+        .get("/api/v1/teams", &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["售前", "售后", "国际部"]);
+    let contacts: Value = t
+        .get("/api/v1/contacts?limit=100", &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let countries: std::collections::HashSet<&str> = contacts["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["country"].as_str())
+        .collect();
+    assert!(
+        countries.len() >= 5,
+        "customers in several countries: {countries:?}"
+    );
+    assert!(
+        kefu_app::demo::load(t.app()).await.is_err(),
+        "loading twice is refused"
+    );
+}
