@@ -6,7 +6,7 @@ use kefu_domain::time::now_ms;
 use kefu_domain::{ConversationStatus, Invalid, MessageBody, MessageKind, Permission};
 use kefu_store::conversations::{self, ConversationFilter, ConversationRow};
 use kefu_store::messages::{self, MessageRow, NewMessage};
-use kefu_store::{StoreError, Tx, jobs, teams, users};
+use kefu_store::{Tx, jobs, teams, users};
 use serde_json::json;
 
 /// Largest page a list returns.
@@ -131,52 +131,64 @@ pub fn parse_client_id(client_id: Option<&str>) -> Result<Option<&str>, Invalid>
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Author {
-    Agent(i64),
+pub(crate) enum Author<'a> {
+    /// A staff member: id and display name.
+    Agent(i64, &'a str),
+    /// The conversation's customer.
     Contact(i64),
     /// kefu itself (auto-replies).
     System,
 }
 
 /// Writes a message into a conversation inside `tx`: idempotent by client id,
-/// counters kept on write, the event appended. Returns `None` if the client id was seen.
+/// counters kept on write, the event appended. `Err(existing)` when the client id
+/// was used before. Four statements: insert, counters (RETURNING), event, and —
+/// only for a repeated client id — the earlier message.
 pub(crate) async fn write_message(
     app: &App,
     tx: &mut Tx,
     conversation: &ConversationRow,
     kind: MessageKind,
     body: &MessageBody,
-    author: Author,
+    author: Author<'_>,
     client_id: Option<&str>,
 ) -> AppResult<Result<MessageRow, MessageRow>> {
-    if let Some(id) = client_id
-        && let Some(existing) = messages::find_by_client_id(tx, conversation.id, id).await?
-    {
-        return Ok(Err(existing));
-    }
     let now = now_ms();
+    let (author_user_id, author_contact_id, author_name) = match author {
+        Author::Agent(id, name) => (Some(id), None, Some(name.to_owned())),
+        Author::Contact(id) => (None, Some(id), Some(conversation.contact_name.clone())),
+        Author::System => (None, None, None),
+    };
     let new = NewMessage {
         conversation_id: conversation.id,
         kind: kind.as_str(),
         body: body.as_str(),
-        author_user_id: match author {
-            Author::Agent(id) => Some(id),
-            _ => None,
-        },
-        author_contact_id: match author {
-            Author::Contact(id) => Some(id),
-            _ => None,
-        },
+        author_user_id,
+        author_contact_id,
         client_id,
         now,
     };
-    let id = messages::insert(tx, &new).await?;
+    let Some(id) = messages::insert_unless_seen(tx, &new).await? else {
+        let seen = client_id.unwrap_or_default();
+        let existing = messages::find_by_client_id(tx, conversation.id, seen).await?;
+        return Ok(Err(existing.ok_or(AppError::NotFound("message"))?));
+    };
     let preview: String = body.as_str().chars().take(140).collect();
-    conversations::record_message(tx, conversation.id, kind.as_str(), &preview, now).await?;
-    let message = messages::find_in_tx(tx, id).await?;
-    let updated = conversations::find_in_tx(tx, conversation.id)
+    let mut updated = conversation.clone();
+    conversations::record_message(tx, conversation.id, kind.as_str(), &preview, now)
         .await?
-        .ok_or(AppError::NotFound("conversation"))?;
+        .apply(&mut updated);
+    let message = MessageRow {
+        id,
+        conversation_id: conversation.id,
+        kind: kind.as_str().to_owned(),
+        body: body.as_str().to_owned(),
+        author_user_id,
+        author_contact_id,
+        author_name,
+        client_id: client_id.map(str::to_owned),
+        created_at: now,
+    };
     append(
         app,
         tx,
@@ -211,43 +223,19 @@ pub async fn post_message(
     let conversation = conversations::find_in_tx(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
-    let written = write_message(
-        app,
-        &mut tx,
-        &conversation,
-        kind,
-        &body,
-        Author::Agent(actor.user_id),
-        client_id,
-    )
-    .await;
-    match written {
-        Ok(Ok(message)) => {
+    let author = Author::Agent(actor.user_id, &actor.name);
+    match write_message(app, &mut tx, &conversation, kind, &body, author, client_id).await? {
+        Ok(message) => {
             commit(app, tx).await?;
             Ok(Posted {
                 message,
                 created: true,
             })
         }
-        Ok(Err(existing)) => Ok(Posted {
+        Err(existing) => Ok(Posted {
             message: existing,
             created: false,
         }),
-        // Two posts with one client id raced; the other one won.
-        Err(AppError::Conflict { .. }) | Err(AppError::Store(StoreError::Conflict(_)))
-            if client_id.is_some() =>
-        {
-            drop(tx);
-            let mut tx = app.db.begin().await?;
-            let existing = messages::find_by_client_id(&mut tx, id, client_id.unwrap_or_default())
-                .await?
-                .ok_or(AppError::NotFound("message"))?;
-            Ok(Posted {
-                message: existing,
-                created: false,
-            })
-        }
-        Err(e) => Err(e),
     }
 }
 

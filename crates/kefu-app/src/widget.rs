@@ -40,17 +40,13 @@ fn identity_value(inbox_id: i64, visitor_token: &str) -> String {
     format!("{inbox_id}:{}", sha256_hex(visitor_token))
 }
 
-/// The visitor behind a widget token and visitor token.
+/// The visitor behind a widget token and visitor token (two reads, no transaction).
 pub async fn visitor(app: &App, widget_token: &str, visitor_token: &str) -> AppResult<Visitor> {
     let inbox = inbox_for_widget(app, widget_token).await?;
-    let mut tx = app.db.begin_read().await?;
-    let contact_id = contacts::find_by_identity(
-        &mut tx,
-        VISITOR_IDENTITY,
-        &identity_value(inbox.id, visitor_token),
-    )
-    .await?
-    .ok_or(AppError::Unauthorized)?;
+    let value = identity_value(inbox.id, visitor_token);
+    let contact_id = contacts::contact_for_identity(&app.db, VISITOR_IDENTITY, &value)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     Ok(Visitor { inbox, contact_id })
 }
 
@@ -258,15 +254,14 @@ async fn open_conversation(
     inbox: &InboxRow,
     contact_id: i64,
 ) -> AppResult<ConversationRow> {
-    if let Some(id) = conversations::latest_for_contact(tx, inbox.id, contact_id).await? {
-        return conversations::find_in_tx(tx, id)
-            .await?
-            .ok_or(AppError::NotFound("conversation"));
+    if let Some(row) = conversations::latest_row_for_contact(tx, inbox.id, contact_id).await? {
+        return Ok(row);
     }
     let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now_ms()).await?;
     let row = conversations::find_in_tx(tx, id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
+    let payload = json!({ "conversation": row });
     append(
         app,
         tx,
@@ -274,7 +269,7 @@ async fn open_conversation(
         Some(id),
         Some(inbox.id),
         true,
-        &json!({ "conversation": row }),
+        &payload,
     )
     .await?;
     Ok(row)

@@ -167,6 +167,21 @@ pub async fn find_by_identity(tx: &mut Tx, kind: &str, value: &str) -> StoreResu
     Ok(row.map(|(id,)| id))
 }
 
+/// The same lookup outside a transaction (a reader, on SQLite).
+pub async fn contact_for_identity(db: &Db, kind: &str, value: &str) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            &Query::select()
+                .column(ContactIdentities::ContactId)
+                .from(ContactIdentities::Table)
+                .and_where(Expr::col(ContactIdentities::Kind).eq(kind))
+                .and_where(Expr::col(ContactIdentities::Value).eq(value))
+                .take(),
+        )
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 pub async fn add_identity(
     tx: &mut Tx,
     contact_id: i64,

@@ -160,6 +160,24 @@ pub async fn latest_for_contact(
     Ok(row.map(|(id,)| id))
 }
 
+/// The newest conversation of a contact in an inbox, whole, in one query.
+pub async fn latest_row_for_contact(
+    tx: &mut Tx,
+    inbox_id: i64,
+    contact_id: i64,
+) -> StoreResult<Option<ConversationRow>> {
+    let c = Conversations::Table;
+    tx.fetch_optional(
+        &select()
+            .and_where(Expr::col((c, Conversations::InboxId)).eq(inbox_id))
+            .and_where(Expr::col((c, Conversations::ContactId)).eq(contact_id))
+            .order_by((c, Conversations::Id), Order::Desc)
+            .limit(1)
+            .take(),
+    )
+    .await
+}
+
 pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<ConversationRow>> {
     let c = Conversations::Table;
     let mut q = select();
@@ -198,6 +216,33 @@ pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<Conversati
     db.fetch_all(&q).await
 }
 
+/// What a new message changes on its conversation (read back with RETURNING).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageCounters {
+    pub status: String,
+    pub snoozed_until: Option<i64>,
+    pub last_message_preview: Option<String>,
+    pub last_message_at: Option<i64>,
+    pub last_activity_at: i64,
+    pub messages_count: i64,
+    pub unread_count: i64,
+    pub updated_at: i64,
+}
+
+impl MessageCounters {
+    /// Brings a row read before the message up to date.
+    pub fn apply(self, row: &mut ConversationRow) {
+        row.status = self.status;
+        row.snoozed_until = self.snoozed_until;
+        row.last_message_preview = self.last_message_preview;
+        row.last_message_at = self.last_message_at;
+        row.last_activity_at = self.last_activity_at;
+        row.messages_count = self.messages_count;
+        row.unread_count = self.unread_count;
+        row.updated_at = self.updated_at;
+    }
+}
+
 /// Records a new message on the conversation's counters and preview. An incoming
 /// message reopens the conversation and counts as unread; an agent's reply clears unread.
 pub async fn record_message(
@@ -206,7 +251,7 @@ pub async fn record_message(
     kind: &str,
     preview: &str,
     now: i64,
-) -> StoreResult<()> {
+) -> StoreResult<MessageCounters> {
     let mut q = Query::update();
     q.table(Conversations::Table)
         .value(
@@ -215,7 +260,17 @@ pub async fn record_message(
         )
         .value(Conversations::LastActivityAt, now)
         .value(Conversations::UpdatedAt, now)
-        .and_where(Expr::col(Conversations::Id).eq(id));
+        .and_where(Expr::col(Conversations::Id).eq(id))
+        .returning(Query::returning().columns([
+            Conversations::Status,
+            Conversations::SnoozedUntil,
+            Conversations::LastMessagePreview,
+            Conversations::LastMessageAt,
+            Conversations::LastActivityAt,
+            Conversations::MessagesCount,
+            Conversations::UnreadCount,
+            Conversations::UpdatedAt,
+        ]));
     if kind != "note" && kind != "activity" {
         q.value(Conversations::LastMessagePreview, preview)
             .value(Conversations::LastMessageAt, now);
@@ -234,8 +289,7 @@ pub async fn record_message(
         }
         _ => {}
     }
-    tx.execute(&q).await?;
-    Ok(())
+    tx.fetch_one(&q).await
 }
 
 pub async fn set_status(

@@ -2,7 +2,7 @@
 
 use crate::schema::{Contacts, Messages, Users};
 use crate::{Db, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
@@ -58,10 +58,11 @@ fn select() -> SelectStatement {
         .take()
 }
 
-/// Inserts a message and returns its id.
-pub async fn insert(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<i64> {
-    let (id,): (i64,) = tx
-        .fetch_one(
+/// Inserts a message and returns its id; `None` when its client id was already
+/// used in this conversation (idempotent posting, race-free by the unique index).
+pub async fn insert_unless_seen(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
             &Query::insert()
                 .into_table(Messages::Table)
                 .columns([
@@ -82,20 +83,16 @@ pub async fn insert(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<i64> {
                     m.client_id.into(),
                     m.now.into(),
                 ])
+                .on_conflict(
+                    OnConflict::columns([Messages::ConversationId, Messages::ClientId])
+                        .do_nothing()
+                        .to_owned(),
+                )
                 .returning(Query::returning().column(Messages::Id))
                 .take(),
         )
         .await?;
-    Ok(id)
-}
-
-pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<MessageRow> {
-    tx.fetch_one(
-        &select()
-            .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
-            .take(),
-    )
-    .await
+    Ok(row.map(|(id,)| id))
 }
 
 /// The message a client already posted with this id, for idempotent posting.

@@ -102,7 +102,9 @@ impl Drop for TestDb {
                             // its pool flushes the rollback on the (now blocked) test runtime:
                             // give up after a while rather than wait forever. CI drops the
                             // whole database per run.
-                            let drop = format!("SET lock_timeout = '2s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+                            let drop = format!(
+                                "SET lock_timeout = '2s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
+                            );
                             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(pool).await;
                             pool.close().await;
                         }
