@@ -123,7 +123,8 @@ impl Db {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000");
+            .pragma("cache_size", "-32000")
+            .pragma("mmap_size", "268435456");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

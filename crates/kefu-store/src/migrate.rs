@@ -402,9 +402,12 @@ fn foundation(b: Backend) -> Vec<String> {
             .col(Conversations::Id);
     });
     index("ix_conversations_contact", false, &|i| {
+        // By id, not activity: the widget continues the newest, and this index then
+        // does not change with every message.
         i.table(Conversations::Table)
             .col(Conversations::ContactId)
-            .col(Conversations::LastActivityAt);
+            .col(Conversations::InboxId)
+            .col(Conversations::Id);
     });
     index("ix_messages_conversation", false, &|i| {
         i.table(Messages::Table)
