@@ -56,11 +56,10 @@ async fn start_driver(path: &str) -> (Driver, String) {
 }
 
 async fn browser(driver: &str, lang: &str) -> Client {
-    let profile = std::env::temp_dir().join(format!(
-        "kefu-chromium-{}-{lang}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    ));
+    // Each browser needs a profile of its own: Chromium refuses a profile in use.
+    static PROFILES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = PROFILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = std::env::temp_dir().join(format!("kefu-chromium-{}-{n}", std::process::id()));
     let args = [
         "--headless",
         "--no-sandbox",
