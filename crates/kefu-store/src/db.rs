@@ -1,5 +1,6 @@
 //! The [`Db`] handle and [`Tx`] transaction: one API, two databases.
 
+use crate::writer::{SqliteWriter, WriteTx};
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -9,6 +10,7 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database a [`Db`] talks to.
@@ -69,7 +71,7 @@ impl<T> Record for T where
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite {
-        write: SqlitePool,
+        writer: Arc<SqliteWriter>,
         read: SqlitePool,
     },
     Postgres {
@@ -79,11 +81,11 @@ pub enum Db {
 }
 
 macro_rules! on_pool {
-    ($db:expr, $stmt:expr, |$q:ident, $sql:ident, $vals:ident| $body:expr, write: $write:expr) => {
+    ($db:expr, $stmt:expr, |$q:ident, $sql:ident, $vals:ident| $body:expr) => {
         match $db {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite { read, .. } => {
                 let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $q = if $write { write } else { read };
+                let $q = read;
                 $body
             }
             Db::Postgres { pool, .. } => {
@@ -99,6 +101,11 @@ macro_rules! on_tx {
     ($tx:expr, $stmt:expr, |$q:ident, $sql:ident, $vals:ident| $body:expr) => {
         match $tx {
             Tx::Sqlite(t) => {
+                let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let $q = t.conn();
+                $body
+            }
+            Tx::SqliteRead(t) => {
                 let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
                 let $q = &mut **t;
                 $body
@@ -138,7 +145,10 @@ impl Db {
             .max_lifetime(None)
             .connect_with(opts.read_only(false))
             .await?;
-        Ok(Db::Sqlite { write, read })
+        Ok(Db::Sqlite {
+            writer: SqliteWriter::new(write),
+            read,
+        })
     }
 
     /// Connects to PostgreSQL. With `schema`, every connection works inside
@@ -202,7 +212,7 @@ impl Db {
 
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
             Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -210,43 +220,58 @@ impl Db {
     /// A read-only transaction: on SQLite it uses a reader, not the one writer.
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Db::Sqlite { read, .. } => Tx::SqliteRead(read.begin().await?),
             Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
         })
     }
 
     pub async fn fetch_all<T: Record>(&self, stmt: &impl SqlxBinder) -> StoreResult<Vec<T>> {
-        on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
-            .fetch_all(pool)
-            .await?), write: false)
+        on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_as_with::<
+            _,
+            T,
+            _,
+        >(
+            sqlx::AssertSqlSafe(sql),
+            vals
+        )
+        .fetch_all(pool)
+        .await?))
     }
 
     pub async fn fetch_optional<T: Record>(
         &self,
         stmt: &impl SqlxBinder,
     ) -> StoreResult<Option<T>> {
-        on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
-            .fetch_optional(pool)
-            .await?), write: false)
+        on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_as_with::<
+            _,
+            T,
+            _,
+        >(
+            sqlx::AssertSqlSafe(sql),
+            vals
+        )
+        .fetch_optional(pool)
+        .await?))
     }
 
     pub async fn fetch_one<T: Record>(&self, stmt: &impl SqlxBinder) -> StoreResult<T> {
         self.fetch_optional(stmt).await?.ok_or(StoreError::NotFound)
     }
 
-    /// Runs one statement that returns a row (INSERT … RETURNING) outside a transaction, on the writer.
+    /// Runs one statement that returns a row (INSERT … RETURNING) in a transaction of its own.
     pub async fn fetch_one_write<T: Record>(&self, stmt: &impl SqlxBinder) -> StoreResult<T> {
-        on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
-            .fetch_one(pool)
-            .await?), write: true)
+        let mut tx = self.begin().await?;
+        let row = tx.fetch_one(stmt).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
-    /// Runs one statement outside a transaction, on the writer.
+    /// Runs one writing statement in a transaction of its own.
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> StoreResult<u64> {
-        on_pool!(self, stmt, |pool, sql, vals| Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), vals)
-            .execute(pool)
-            .await?
-            .rows_affected()), write: true)
+        let mut tx = self.begin().await?;
+        let n = tx.execute(stmt).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Whether the database answers (health checks).
@@ -264,9 +289,9 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite { writer, read } => {
                 read.close().await;
-                write.close().await;
+                writer.close().await;
             }
             Db::Postgres { pool, .. } => pool.close().await,
         }
@@ -280,14 +305,17 @@ impl Db {
 
 /// A transaction on either database. Dropping it without `commit` rolls back.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// A write transaction on SQLite's shared writer (see `writer.rs`).
+    Sqlite(WriteTx),
+    /// A read-only transaction on one of SQLite's readers.
+    SqliteRead(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(_) | Tx::SqliteRead(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -295,6 +323,7 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
+            Tx::SqliteRead(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -337,6 +366,11 @@ impl Tx {
     pub async fn execute_raw(&mut self, sql: &str) -> StoreResult<()> {
         match self {
             Tx::Sqlite(t) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(t.conn())
+                    .await?;
+            }
+            Tx::SqliteRead(t) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut **t)
                     .await?;

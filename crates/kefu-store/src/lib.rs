@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+mod writer;
 
 pub use db::{Backend, Db, Record, StoreError, StoreResult, Tx};
 pub use migrate::MIGRATIONS;
