@@ -170,8 +170,23 @@ pub(crate) async fn write_message(
     };
     let Some(id) = messages::insert_unless_seen(tx, &new).await? else {
         let seen = client_id.unwrap_or_default();
-        let existing = messages::find_by_client_id(tx, conversation.id, seen).await?;
-        return Ok(Err(existing.ok_or(AppError::NotFound("message"))?));
+        let existing = messages::find_by_client_id(tx, conversation.id, seen)
+            .await?
+            .ok_or(AppError::NotFound("message"))?;
+        // A repeat only if the same author sent the same kind: anything else is a
+        // collision, and must not hand back someone else's message (a private note).
+        let same = existing.kind == kind.as_str()
+            && existing.author_user_id == author_user_id
+            && existing.author_contact_id == author_contact_id;
+        if !same {
+            return Err(AppError::Conflict {
+                code: "client_id_taken",
+                message: "this client_id was already used for another message; send a new one"
+                    .into(),
+                existing_id: None,
+            });
+        }
+        return Ok(Err(existing));
     };
     let preview: String = body.as_str().chars().take(140).collect();
     let mut updated = conversation.clone();
@@ -232,10 +247,14 @@ pub async fn post_message(
                 created: true,
             })
         }
-        Err(existing) => Ok(Posted {
-            message: existing,
-            created: false,
-        }),
+        Err(existing) => {
+            // Answer only from committed data: the first post may share our batch.
+            commit(app, tx).await?;
+            Ok(Posted {
+                message: existing,
+                created: false,
+            })
+        }
     }
 }
 
@@ -291,8 +310,26 @@ pub async fn assign(
             .await?
             .ok_or(AppError::NotFound("team"))?;
     }
+    // Without the right to assign others, the change holds only if nobody else took
+    // the conversation meanwhile (two agents pressing "take" at once: one wins).
+    let only_if_free_for = (!actor.role.allows(Permission::AssignOthers)).then_some(actor.user_id);
     let mut tx = app.db.begin().await?;
-    conversations::assign(&mut tx, id, assignee_id, team_id, now_ms()).await?;
+    let changed = conversations::assign(
+        &mut tx,
+        id,
+        assignee_id,
+        team_id,
+        only_if_free_for,
+        now_ms(),
+    )
+    .await?;
+    if changed == 0 {
+        return Err(AppError::Conflict {
+            code: "already_assigned",
+            message: "a colleague took this conversation a moment ago".into(),
+            existing_id: None,
+        });
+    }
     conversation_changed(app, tx, id, actor.user_id).await
 }
 

@@ -217,6 +217,8 @@ async fn receive(
     {
         Ok(m) => m,
         Err(existing) => {
+            // Answer only from committed data: the first post may share our batch.
+            commit(app, tx).await?;
             return Ok(Posted {
                 message: existing,
                 created: false,

@@ -312,24 +312,31 @@ pub async fn set_status(
     .await
 }
 
+/// Sets assignee and team. With `only_if_free_for`, only when the conversation is
+/// unassigned or already that user's (returns 0 rows otherwise).
 pub async fn assign(
     tx: &mut Tx,
     id: i64,
     assignee_id: Option<i64>,
     team_id: Option<i64>,
+    only_if_free_for: Option<i64>,
     now: i64,
 ) -> StoreResult<u64> {
-    tx.execute(
-        &Query::update()
-            .table(Conversations::Table)
-            .value(Conversations::AssigneeId, assignee_id)
-            .value(Conversations::TeamId, team_id)
-            .value(Conversations::UpdatedAt, now)
-            .value(Conversations::LastActivityAt, now)
-            .and_where(Expr::col(Conversations::Id).eq(id))
-            .take(),
-    )
-    .await
+    let mut q = Query::update();
+    q.table(Conversations::Table)
+        .value(Conversations::AssigneeId, assignee_id)
+        .value(Conversations::TeamId, team_id)
+        .value(Conversations::UpdatedAt, now)
+        .value(Conversations::LastActivityAt, now)
+        .and_where(Expr::col(Conversations::Id).eq(id));
+    if let Some(user) = only_if_free_for {
+        q.cond_where(
+            Cond::any()
+                .add(Expr::col(Conversations::AssigneeId).is_null())
+                .add(Expr::col(Conversations::AssigneeId).eq(user)),
+        );
+    }
+    tx.execute(&q).await
 }
 
 pub async fn mark_read(tx: &mut Tx, id: i64) -> StoreResult<u64> {

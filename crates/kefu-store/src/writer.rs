@@ -16,18 +16,22 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-/// Most transactions one commit carries.
+/// Most transactions one commit carries, and the longest a batch stays open.
 const MAX_BATCH: usize = 64;
+const MAX_BATCH_AGE: Duration = Duration::from_millis(50);
 
 type Outcome = Result<(), String>;
 
 #[derive(Default)]
 struct State {
     conn: Option<PoolConnection<Sqlite>>,
-    /// An outer transaction is open.
-    open: bool,
+    /// When the open outer transaction began (`None`: none is open).
+    opened: Option<Instant>,
+    /// Transactions that joined the open batch, committed or not.
+    members: usize,
     /// Members whose work waits for the shared COMMIT.
     waiters: Vec<oneshot::Sender<Outcome>>,
 }
@@ -54,25 +58,30 @@ async fn exec(state: &mut State, sql: &'static str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Ends the batch unless another transaction is about to join it. Spawned, so that
-/// a caller being cancelled cannot leave the batch half-finished.
-fn hand_on(writer: Arc<SqliteWriter>, mut guard: OwnedMutexGuard<State>) {
-    tokio::spawn(async move {
-        if !guard.open {
-            return;
-        }
-        if writer.waiting.load(Ordering::SeqCst) > 0 && guard.waiters.len() < MAX_BATCH {
-            return; // the next member continues the batch and ends it
-        }
-        let outcome = exec(&mut guard, "COMMIT").await.map_err(|e| e.to_string());
-        if outcome.is_err() {
-            let _ = exec(&mut guard, "ROLLBACK").await;
-        }
-        guard.open = false;
-        for waiter in guard.waiters.drain(..) {
-            let _ = waiter.send(outcome.clone());
-        }
-    });
+/// COMMITs the open batch and tells every member how it went.
+async fn commit_batch(state: &mut State) {
+    if state.opened.take().is_none() {
+        return;
+    }
+    let outcome = exec(state, "COMMIT").await.map_err(|e| e.to_string());
+    if outcome.is_err() {
+        let _ = exec(state, "ROLLBACK").await;
+    }
+    state.members = 0;
+    for waiter in state.waiters.drain(..) {
+        let _ = waiter.send(outcome.clone());
+    }
+}
+
+/// Ends the batch unless another transaction is about to join it (and the batch
+/// is still small and young). Runs in the caller's spawned task or spawns one.
+async fn hand_on(writer: &SqliteWriter, mut guard: OwnedMutexGuard<State>) {
+    let Some(opened) = guard.opened else { return };
+    let others_coming = writer.waiting.load(Ordering::SeqCst) > 0;
+    if others_coming && guard.members < MAX_BATCH && opened.elapsed() < MAX_BATCH_AGE {
+        return; // the next member continues the batch and ends it
+    }
+    commit_batch(&mut guard).await;
 }
 
 /// Counts a transaction as waiting until it holds the writer; if it is cancelled
@@ -86,7 +95,7 @@ impl Drop for Waiting {
             let writer = Arc::clone(&self.0);
             tokio::spawn(async move {
                 let guard = Arc::clone(&writer.state).lock_owned().await;
-                hand_on(writer, guard);
+                hand_on(&writer, guard).await;
             });
         }
     }
@@ -108,35 +117,55 @@ impl SqliteWriter {
         let guard = Arc::clone(&self.state).lock_owned().await;
         waiting.1 = true;
         drop(waiting);
-        let mut tx = WriteTx {
-            guard: Some(guard),
-            writer: Arc::clone(self),
-            savepoint: false,
-        };
-        let state = tx.state();
-        if state.conn.is_none() {
-            state.conn = Some(self.pool.acquire().await?);
-        }
-        if !state.open {
-            exec(state, "BEGIN IMMEDIATE").await?;
-            state.open = true;
-        }
-        exec(state, "SAVEPOINT kefu_write").await?;
-        tx.savepoint = true;
-        Ok(tx)
+        // SQLite runs a statement once it is sent, even if we stop waiting for it; so
+        // the statements and the state they change go together in a task of their own.
+        // If our caller is gone when it finishes, the task undoes its savepoint itself.
+        let (deliver, delivered) = oneshot::channel();
+        let writer = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut guard = guard;
+            let opened = open_savepoint(&writer, &mut guard).await;
+            let tx = WriteTx {
+                guard: Some(guard),
+                writer,
+                savepoint: opened.is_ok(),
+            };
+            match opened {
+                Ok(()) => {
+                    let _ = deliver.send(Ok(tx)); // if undelivered, dropping it rolls back
+                }
+                Err(e) => {
+                    drop(tx);
+                    let _ = deliver.send(Err(e));
+                }
+            }
+        });
+        delivered
+            .await
+            .map_err(|_| StoreError::Other(sqlx::Error::PoolClosed))?
     }
 
     /// Finishes any open batch and closes the connection.
     pub async fn close(&self) {
         let mut state = self.state.lock().await;
-        if state.open {
-            let _ = exec(&mut state, "COMMIT").await;
-            state.open = false;
-        }
+        commit_batch(&mut state).await;
         state.conn = None;
         drop(state);
         self.pool.close().await;
     }
+}
+
+async fn open_savepoint(writer: &SqliteWriter, state: &mut State) -> StoreResult<()> {
+    if state.conn.is_none() {
+        state.conn = Some(writer.pool.acquire().await?);
+    }
+    if state.opened.is_none() {
+        exec(state, "BEGIN IMMEDIATE").await?;
+        state.opened = Some(Instant::now());
+    }
+    state.members += 1;
+    exec(state, "SAVEPOINT kefu_write").await?;
+    Ok(())
 }
 
 /// One member of a batch. Dropped without `commit`, its part is rolled back.
@@ -163,16 +192,22 @@ impl WriteTx {
 
     /// Keeps this transaction's work and returns once the batch it belongs to is committed.
     pub async fn commit(mut self) -> StoreResult<()> {
-        let released = exec(self.state(), "RELEASE kefu_write").await;
-        if let Err(e) = released {
-            return Err(e.into()); // dropping `self` rolls the savepoint back
-        }
-        self.savepoint = false;
+        let (Some(mut guard), writer) = (self.guard.take(), Arc::clone(&self.writer)) else {
+            return Err(StoreError::Other(sqlx::Error::PoolClosed));
+        };
         let (sender, outcome) = oneshot::channel();
-        self.state().waiters.push(sender);
-        if let Some(guard) = self.guard.take() {
-            hand_on(Arc::clone(&self.writer), guard);
-        }
+        // Release and hand-on in a task of their own, for the reason given in `begin`.
+        tokio::spawn(async move {
+            match exec(&mut guard, "RELEASE kefu_write").await {
+                Ok(()) => guard.waiters.push(sender),
+                Err(e) => {
+                    let _ = exec(&mut guard, "ROLLBACK TO kefu_write").await;
+                    let _ = exec(&mut guard, "RELEASE kefu_write").await;
+                    let _ = sender.send(Err(e.to_string()));
+                }
+            }
+            hand_on(&writer, guard).await;
+        });
         match outcome.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(StoreError::Other(sqlx::Error::Protocol(format!(
@@ -196,7 +231,7 @@ impl Drop for WriteTx {
                 let _ = exec(&mut guard, "ROLLBACK TO kefu_write").await;
                 let _ = exec(&mut guard, "RELEASE kefu_write").await;
             }
-            hand_on(writer, guard);
+            hand_on(&writer, guard).await;
         });
     }
 }

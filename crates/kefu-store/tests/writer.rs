@@ -120,3 +120,62 @@ async fn a_cancelled_transaction_is_undone_and_does_not_block_the_writer() {
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_cancelled_at_any_moment_leave_the_writer_consistent_and_usable() {
+    let (dir, db) = fresh().await;
+    let mut handles = Vec::new();
+    for i in 0..200u64 {
+        let db = db.clone();
+        let handle = tokio::spawn(async move {
+            let mut tx = db.begin().await.unwrap();
+            teams::insert(&mut tx, &format!("maybe {i}"), 0)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        });
+        // Cancel some right away, some mid-flight, some not at all.
+        if i % 4 != 3 {
+            let delay = Duration::from_micros((i * 37) % 3000);
+            handles.push((
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    handle.abort();
+                }),
+                None,
+            ));
+        } else {
+            handles.push((tokio::spawn(async {}), Some(handle)));
+        }
+    }
+    let mut must_exist = Vec::new();
+    for (i, (canceller, kept)) in handles.into_iter().enumerate() {
+        canceller.await.unwrap();
+        if let Some(kept) = kept {
+            tokio::time::timeout(Duration::from_secs(30), kept)
+                .await
+                .expect("an uncancelled commit completes")
+                .unwrap();
+            must_exist.push(format!("maybe {i}"));
+        }
+    }
+    // The writer still works, and everything that reported a commit is there.
+    let mut tx = tokio::time::timeout(Duration::from_secs(30), db.begin())
+        .await
+        .expect("writer usable")
+        .unwrap();
+    teams::insert(&mut tx, "after the storm", 0).await.unwrap();
+    tx.commit().await.unwrap();
+    let names: Vec<String> = teams::list(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    for name in &must_exist {
+        assert!(names.contains(name), "{name} was committed");
+    }
+    assert!(names.contains(&"after the storm".to_owned()));
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -348,3 +348,67 @@ async fn a_bridge_posts_customer_messages_to_an_api_inbox() {
         "not_an_api_inbox"
     );
 }
+
+#[tokio::test]
+async fn a_reused_client_id_never_hands_back_someone_elses_message() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, visitor) = t.conversation(&widget, "hello").await;
+    let note =
+        json!({ "body": "内部：该客户有过两次退货", "private": true, "client_id": "bridge-msg-1" });
+    let posted = t
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &t.admin_token,
+            &note,
+        )
+        .await;
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let probe = t
+        .visitor_says(&widget, &visitor, "guess", Some("bridge-msg-1"))
+        .await;
+    assert_eq!(probe.status(), StatusCode::CONFLICT);
+    let text = probe.text().await.unwrap();
+    assert!(
+        text.contains("client_id_taken") && !text.contains("退货"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn when_two_agents_take_a_conversation_at_once_one_of_them_gets_it() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let a = t.user_token("a@shop.test", "刘洋", "agent").await;
+    let b = t.user_token("b@shop.test", "赵敏", "agent").await;
+    let a_id = t.get("/api/v1/me", &a).await.json::<Value>().await.unwrap()["user_id"].clone();
+    let b_id = t.get("/api/v1/me", &b).await.json::<Value>().await.unwrap()["user_id"].clone();
+    let (conversation, _) = t.conversation(&widget, "hello").await;
+    let path = format!("/api/v1/conversations/{conversation}/assignment");
+    let (take_a, take_b) = (
+        json!({ "assignee_id": a_id }),
+        json!({ "assignee_id": b_id }),
+    );
+    let (ra, rb) = tokio::join!(t.post(&path, &a, &take_a), t.post(&path, &b, &take_b));
+    let statuses = [ra.status(), rb.status()];
+    // The loser is refused either by the check before (it saw the winner's assignment:
+    // 403) or by the conditional update (the winner got there first: 409).
+    let refused = |s: &StatusCode| *s == StatusCode::CONFLICT || *s == StatusCode::FORBIDDEN;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| refused(s)).count(),
+        1,
+        "{statuses:?}"
+    );
+    let conv: Value = t
+        .get(&format!("/api/v1/conversations/{conversation}"), &a)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(conv["assignee_id"] == a_id || conv["assignee_id"] == b_id);
+}
