@@ -111,13 +111,13 @@ impl EventHub {
         // shutdown that comes first is still seen.
         let live = self.sender.subscribe();
         let stop = self.shutdown.subscribe();
-        let cursor = match after {
-            Some(id) => id,
-            // The log, not the local tail, which may lag another instance's writes.
-            None => events::latest_id(&self.db)
-                .await
-                .unwrap_or_else(|_| self.latest_id()),
-        };
+        // The log, not the local tail, which may lag another instance's writes. A
+        // resume point beyond the log's end (a database restored from a backup) would
+        // silently skip events: start from the end instead.
+        let newest = events::latest_id(&self.db)
+            .await
+            .unwrap_or_else(|_| self.latest_id());
+        let cursor = after.map_or(newest, |id| id.min(newest));
         tokio::spawn(feed(Arc::clone(self), live, stop, cursor, audience, tx));
         rx
     }
@@ -142,8 +142,12 @@ async fn feed(
                 let Ok(rows) =
                     events::list_after(&hub.db, cursor, audience.conversation(), PAGE).await
                 else {
-                    tokio::time::sleep(SAFETY_TICK).await;
-                    continue;
+                    // The database is away: wait for it, but not past a shutdown or a hang-up.
+                    tokio::select! {
+                        () = tokio::time::sleep(SAFETY_TICK) => continue,
+                        _ = stop.changed() => return,
+                        () = out.closed() => return,
+                    }
                 };
                 let full = rows.len() as u64 == PAGE;
                 for row in rows {

@@ -8,13 +8,16 @@ const composer = document.getElementById('composer');
 const liveState = document.getElementById('live-state');
 const openId = thread ? Number(thread.dataset.conversation) : 0;
 
-// Times arrive as UTC milliseconds; show them in the agent's own zone.
+// Times arrive as UTC milliseconds; show them in the agent's own zone and the page's language.
+const pageLang = document.documentElement.lang || undefined;
 function localTimes(root = document) {
   for (const t of root.querySelectorAll('time[data-ms]')) {
     const d = new Date(Number(t.dataset.ms));
     const today = new Date().toDateString() === d.toDateString();
-    t.textContent = today ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString([], { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-    t.title = d.toLocaleString();
+    t.textContent = today
+      ? d.toLocaleTimeString(pageLang, { hour: '2-digit', minute: '2-digit' })
+      : d.toLocaleString(pageLang, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    t.title = d.toLocaleString(pageLang);
   }
 }
 

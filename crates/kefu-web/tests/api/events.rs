@@ -235,3 +235,27 @@ async fn shutting_down_ends_open_streams_and_stops_the_server() {
         "the listener is closed"
     );
 }
+
+#[tokio::test]
+async fn a_resume_point_beyond_the_log_starts_from_the_end_rather_than_skipping() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "first").await;
+    let request = t
+        .http
+        .get(t.url("/api/v1/events/stream"))
+        .bearer_auth(&t.admin_token)
+        .header("last-event-id", "999999999");
+    let mut stream = EventStream::open(request).await;
+    t.post(
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        &t.admin_token,
+        &json!({ "body": "after" }),
+    )
+    .await;
+    let e = stream
+        .next_of("message.created", WAIT)
+        .await
+        .expect("the new event arrives");
+    assert_eq!(e.data["message"]["body"], "after");
+}
