@@ -160,7 +160,7 @@ pub async fn sign_in(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        record_failure(app, &key, failures, client, now).await?;
+        record_failure(app, &key, client, now).await?;
         return Err(AppError::Invalid(Invalid::new(
             "password",
             "wrong_credentials",
@@ -196,26 +196,14 @@ pub async fn sign_in(
     })
 }
 
-async fn record_failure(
-    app: &App,
-    key: &str,
-    previous: Option<audit::LoginFailureRow>,
-    client: &str,
-    now: i64,
-) -> AppResult<()> {
-    let mut row = previous
-        .filter(|f| now - f.first_at < FAILURE_WINDOW_MS)
-        .unwrap_or(audit::LoginFailureRow {
-            failures: 0,
-            first_at: now,
-            locked_until: None,
-        });
-    row.failures += 1;
+async fn record_failure(app: &App, key: &str, client: &str, now: i64) -> AppResult<()> {
+    let mut row = audit::count_login_failure(&app.db, key, now, FAILURE_WINDOW_MS).await?;
     if row.failures >= FREE_FAILURES {
         let extra = (row.failures - FREE_FAILURES).min(10) as u32;
-        row.locked_until = Some(now + (2_000 * 2i64.pow(extra)).min(MAX_LOCK_MS));
+        let until = now + (2_000 * 2i64.pow(extra)).min(MAX_LOCK_MS);
+        audit::lock_login(&app.db, key, until).await?;
+        row.locked_until = Some(until);
     }
-    audit::set_login_failures(&app.db, key, &row).await?;
     let action = if row.locked_until.is_some() {
         "login.throttled"
     } else {

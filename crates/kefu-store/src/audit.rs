@@ -87,31 +87,51 @@ pub async fn login_failures(db: &Db, key: &str) -> StoreResult<Option<LoginFailu
     .await
 }
 
-pub async fn set_login_failures(db: &Db, key: &str, row: &LoginFailureRow) -> StoreResult<()> {
-    db.execute(
+/// Counts one more failed sign-in for `key` in a single statement, so parallel
+/// attempts cannot lose updates; a window older than `window_ms` starts over.
+pub async fn count_login_failure(
+    db: &Db,
+    key: &str,
+    now: i64,
+    window_ms: i64,
+) -> StoreResult<LoginFailureRow> {
+    let t = LoginFailures::Table;
+    let expired = Expr::col((t, LoginFailures::FirstAt)).lt(now - window_ms);
+    let failures =
+        Expr::case(expired.clone(), 1).finally(Expr::col((t, LoginFailures::Failures)).add(1));
+    let first_at = Expr::case(expired, now).finally(Expr::col((t, LoginFailures::FirstAt)));
+    db.fetch_one_write(
         &Query::insert()
-            .into_table(LoginFailures::Table)
+            .into_table(t)
             .columns([
                 LoginFailures::Key,
                 LoginFailures::Failures,
                 LoginFailures::FirstAt,
-                LoginFailures::LockedUntil,
             ])
-            .values_panic([
-                key.into(),
-                row.failures.into(),
-                row.first_at.into(),
-                row.locked_until.into(),
-            ])
+            .values_panic([key.into(), 1i64.into(), now.into()])
             .on_conflict(
                 OnConflict::column(LoginFailures::Key)
-                    .update_columns([
-                        LoginFailures::Failures,
-                        LoginFailures::FirstAt,
-                        LoginFailures::LockedUntil,
-                    ])
+                    .value(LoginFailures::Failures, failures)
+                    .value(LoginFailures::FirstAt, first_at)
                     .to_owned(),
             )
+            .returning(Query::returning().columns([
+                LoginFailures::Failures,
+                LoginFailures::FirstAt,
+                LoginFailures::LockedUntil,
+            ]))
+            .take(),
+    )
+    .await
+}
+
+/// Locks sign-ins for `key` until `until`.
+pub async fn lock_login(db: &Db, key: &str, until: i64) -> StoreResult<()> {
+    db.execute(
+        &Query::update()
+            .table(LoginFailures::Table)
+            .value(LoginFailures::LockedUntil, until)
+            .and_where(Expr::col(LoginFailures::Key).eq(key))
             .take(),
     )
     .await?;

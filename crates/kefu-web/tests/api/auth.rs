@@ -253,3 +253,36 @@ async fn a_browser_session_must_echo_its_csrf_token_to_write() {
         .unwrap();
     assert_eq!(ok.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn parallel_failed_sign_ins_are_all_counted() {
+    let t = TestApp::spawn().await;
+    let form = [("email", "admin@shop.test"), ("password", "wrong-password")];
+    let attempts = (0..8).map(|_| t.http.post(t.url("/login")).form(&form).send());
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status())
+        .collect();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count() as i64;
+    let held_back = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count() as i64;
+    assert_eq!(refused + held_back, 8, "{statuses:?}");
+    let row = kefu_store::audit::login_failures(&t.app().db, "email:admin@shop.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.failures, refused,
+        "every checked failure is counted, none lost to a race"
+    );
+    assert!(
+        row.locked_until.is_some(),
+        "five or more failures lock the address"
+    );
+}
