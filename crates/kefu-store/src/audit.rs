@@ -5,14 +5,16 @@ use crate::{Db, StoreResult};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct AuditRow {
-    pub id: i64,
-    pub actor_user_id: Option<i64>,
-    pub action: String,
-    pub subject: String,
-    pub detail: String,
-    pub created_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct AuditRow {
+        pub id: i64,
+        pub actor_user_id: Option<i64>,
+        pub action: String,
+        pub subject: String,
+        pub detail: String,
+        pub created_at: i64,
+    }
 }
 
 pub async fn record(
@@ -65,11 +67,13 @@ pub async fn list(db: &Db, action: Option<&str>, limit: u64) -> StoreResult<Vec<
     db.fetch_all(&q).await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LoginFailureRow {
-    pub failures: i64,
-    pub first_at: i64,
-    pub locked_until: Option<i64>,
+crate::record! {
+    #[derive(Debug, Clone)]
+    pub struct LoginFailureRow {
+        pub failures: i64,
+        pub first_at: i64,
+        pub locked_until: Option<i64>,
+    }
 }
 
 pub async fn login_failures(db: &Db, key: &str) -> StoreResult<Option<LoginFailureRow>> {

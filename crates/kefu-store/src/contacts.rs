@@ -5,17 +5,19 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct ContactRow {
-    pub id: i64,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub language: Option<String>,
-    pub country: Option<String>,
-    pub time_zone: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct ContactRow {
+        pub id: i64,
+        pub name: String,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub language: Option<String>,
+        pub country: Option<String>,
+        pub time_zone: Option<String>,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
 }
 
 /// The fields of a contact as validated by the use case.

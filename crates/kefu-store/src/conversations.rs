@@ -5,28 +5,30 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
-/// A conversation as lists and screens show it (contact, inbox and assignee names joined in).
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct ConversationRow {
-    pub id: i64,
-    pub inbox_id: i64,
-    pub inbox_name: String,
-    pub contact_id: i64,
-    pub contact_name: String,
-    pub status: String,
-    pub priority: String,
-    pub assignee_id: Option<i64>,
-    pub assignee_name: Option<String>,
-    pub team_id: Option<i64>,
-    pub snoozed_until: Option<i64>,
-    pub auto_replied: bool,
-    pub last_message_preview: Option<String>,
-    pub last_message_at: Option<i64>,
-    pub last_activity_at: i64,
-    pub messages_count: i64,
-    pub unread_count: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+crate::record! {
+    /// A conversation as lists and screens show it (contact, inbox and assignee names joined in).
+    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+    pub struct ConversationRow {
+        pub id: i64,
+        pub inbox_id: i64,
+        pub inbox_name: String,
+        pub contact_id: i64,
+        pub contact_name: String,
+        pub status: String,
+        pub priority: String,
+        pub assignee_id: Option<i64>,
+        pub assignee_name: Option<String>,
+        pub team_id: Option<i64>,
+        pub snoozed_until: Option<i64>,
+        pub auto_replied: bool,
+        pub last_message_preview: Option<String>,
+        pub last_message_at: Option<i64>,
+        pub last_activity_at: i64,
+        pub messages_count: i64,
+        pub unread_count: i64,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
 }
 
 /// Which conversations a list shows.
@@ -216,17 +218,19 @@ pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<Conversati
     db.fetch_all(&q).await
 }
 
-/// What a new message changes on its conversation (read back with RETURNING).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MessageCounters {
-    pub status: String,
-    pub snoozed_until: Option<i64>,
-    pub last_message_preview: Option<String>,
-    pub last_message_at: Option<i64>,
-    pub last_activity_at: i64,
-    pub messages_count: i64,
-    pub unread_count: i64,
-    pub updated_at: i64,
+crate::record! {
+    /// What a new message changes on its conversation (read back with RETURNING).
+    #[derive(Debug, Clone)]
+    pub struct MessageCounters {
+        pub status: String,
+        pub snoozed_until: Option<i64>,
+        pub last_message_preview: Option<String>,
+        pub last_message_at: Option<i64>,
+        pub last_activity_at: i64,
+        pub messages_count: i64,
+        pub unread_count: i64,
+        pub updated_at: i64,
+    }
 }
 
 impl MessageCounters {

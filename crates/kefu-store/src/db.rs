@@ -27,6 +27,12 @@ pub enum StoreError {
     NotFound,
     #[error("unique constraint {0} violated")]
     Conflict(String),
+    #[error("the database is closed")]
+    Closed,
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
+    #[error(transparent)]
+    Sqlite(rusqlite::Error),
     #[error(transparent)]
     Other(sqlx::Error),
 }
@@ -45,6 +51,22 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, message)
+                if f.extended_code == SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                StoreError::Conflict(constraint_name(None, message.as_deref().unwrap_or("")))
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
 /// PostgreSQL names the constraint; SQLite says "UNIQUE constraint failed: table.column, …".
 fn constraint_name(pg_name: Option<&str>, message: &str) -> String {
     if let Some(name) = pg_name {
@@ -55,14 +77,128 @@ fn constraint_name(pg_name: Option<&str>, message: &str) -> String {
     format!("uq_{}", first.replace('.', "_"))
 }
 
-/// A row type that decodes from both databases.
+/// A row type that decodes from both databases: through sqlx for PostgreSQL and
+/// SQLite's readers, through rusqlite for SQLite's writer. Declare row structs with
+/// [`record!`](crate::record) to get all three.
 pub trait Record:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + WriterRow + Send + Unpin
 {
 }
 impl<T> Record for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + WriterRow + Send + Unpin
 {
+}
+
+/// Decodes a row read on SQLite's writer connection.
+pub trait WriterRow: Sized {
+    fn from_writer_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+macro_rules! tuple_rows {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: rusqlite::types::FromSql),+> WriterRow for ($($t,)+) {
+            fn from_writer_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    };
+}
+impl WriterRow for () {
+    fn from_writer_row(_: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(())
+    }
+}
+tuple_rows!(A 0);
+tuple_rows!(A 0, B 1);
+tuple_rows!(A 0, B 1, C 2);
+
+/// Declares a row struct that decodes on both databases (see [`Record`]): the
+/// struct as written, with `sqlx::FromRow` derived and a [`WriterRow`] by column name.
+#[macro_export]
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field : $ty ),*
+        }
+
+        impl $crate::WriterRow for $name {
+            fn from_writer_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(Self { $( $field: row.get(stringify!($field))? ),* })
+            }
+        }
+    };
+}
+
+/// sea-query's values as SQLite values, bound the way sea-query-sqlx binds them.
+fn writer_params(values: sea_query_sqlx::SqlxValues) -> StoreResult<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value as V;
+    use sea_query::Value;
+    fn int(i: Option<impl Into<i64>>) -> V {
+        i.map_or(V::Null, |i| V::Integer(i.into()))
+    }
+    values
+        .0
+        .0
+        .into_iter()
+        .map(|value| {
+            Ok(match value {
+                Value::Bool(b) => int(b),
+                Value::TinyInt(i) => int(i),
+                Value::SmallInt(i) => int(i),
+                Value::Int(i) => int(i),
+                Value::BigInt(i) => int(i),
+                Value::TinyUnsigned(i) => int(i),
+                Value::SmallUnsigned(i) => int(i),
+                Value::Unsigned(i) => int(i),
+                Value::BigUnsigned(i) => match i {
+                    None => V::Null,
+                    Some(i) => V::Integer(i64::try_from(i).map_err(|_| {
+                        StoreError::Sqlite(rusqlite::Error::IntegralValueOutOfRange(0, i64::MAX))
+                    })?),
+                },
+                Value::Float(f) => f.map_or(V::Null, |f| V::Real(f.into())),
+                Value::Double(f) => f.map_or(V::Null, V::Real),
+                Value::String(s) => s.map_or(V::Null, V::Text),
+                Value::Char(c) => c.map_or(V::Null, |c| V::Text(c.to_string())),
+                Value::Bytes(b) => b.map_or(V::Null, V::Blob),
+                other => {
+                    return Err(StoreError::Sqlite(rusqlite::Error::InvalidParameterName(
+                        format!("kefu does not store values of this type: {other:?}"),
+                    )));
+                }
+            })
+        })
+        .collect()
+}
+
+/// Runs a statement on the writer and decodes up to `limit` rows. Statements that
+/// change data always run to completion, whatever `limit` is.
+fn writer_query<T: WriterRow>(
+    conn: &rusqlite::Connection,
+    stmt: &impl SqlxBinder,
+    limit: usize,
+) -> StoreResult<Vec<T>> {
+    let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+    let params = writer_params(values)?;
+    let mut prepared = conn.prepare_cached(&sql)?;
+    let readonly = prepared.readonly();
+    let mut rows = prepared.query(rusqlite::params_from_iter(params))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        if out.len() < limit {
+            out.push(T::from_writer_row(row)?);
+        } else if readonly {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// The database handle. SQLite keeps one writer connection (SQLite allows one
@@ -100,11 +236,7 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $stmt:expr, |$q:ident, $sql:ident, $vals:ident| $body:expr) => {
         match $tx {
-            Tx::Sqlite(t) => {
-                let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
-                let $q = t.conn();
-                $body
-            }
+            Tx::Sqlite(_) => unreachable!("the writer's statements run in writer_query"),
             Tx::SqliteRead(t) => {
                 let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
                 let $q = &mut **t;
@@ -132,13 +264,8 @@ impl Db {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000")
             .pragma("mmap_size", "268435456");
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(opts.clone())
-            .await?;
+        // FULL: a commit returns once it is on disk; group commit shares that sync.
+        let writer = crate::writer::open_connection(path, "FULL")?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .idle_timeout(None)
@@ -146,7 +273,7 @@ impl Db {
             .connect_with(opts.read_only(false))
             .await?;
         Ok(Db::Sqlite {
-            writer: SqliteWriter::new(write),
+            writer: SqliteWriter::new(writer),
             read,
         })
     }
@@ -330,6 +457,9 @@ impl Tx {
     }
 
     pub async fn fetch_all<T: Record>(&mut self, stmt: &impl SqlxBinder) -> StoreResult<Vec<T>> {
+        if let Tx::Sqlite(t) = self {
+            return writer_query(t.conn()?, stmt, usize::MAX);
+        }
         on_tx!(self, stmt, |c, sql, vals| Ok(
             sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
                 .fetch_all(c)
@@ -341,6 +471,9 @@ impl Tx {
         &mut self,
         stmt: &impl SqlxBinder,
     ) -> StoreResult<Option<T>> {
+        if let Tx::Sqlite(t) = self {
+            return Ok(writer_query(t.conn()?, stmt, 1)?.pop());
+        }
         on_tx!(self, stmt, |c, sql, vals| Ok(
             sqlx::query_as_with::<_, T, _>(sqlx::AssertSqlSafe(sql), vals)
                 .fetch_optional(c)
@@ -353,6 +486,11 @@ impl Tx {
     }
 
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> StoreResult<u64> {
+        if let Tx::Sqlite(t) = self {
+            let conn = t.conn()?;
+            writer_query::<()>(conn, stmt, 0)?;
+            return Ok(conn.changes());
+        }
         on_tx!(self, stmt, |c, sql, vals| Ok(sqlx::query_with(
             sqlx::AssertSqlSafe(sql),
             vals
@@ -365,11 +503,7 @@ impl Tx {
     /// Runs SQL text that has no parameters (DDL, locks) on this transaction.
     pub async fn execute_raw(&mut self, sql: &str) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(t.conn())
-                    .await?;
-            }
+            Tx::Sqlite(t) => t.conn()?.execute_batch(sql)?,
             Tx::SqliteRead(t) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut **t)

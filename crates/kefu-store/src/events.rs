@@ -14,15 +14,17 @@ const APPEND_LOCK: i64 = 7310002;
 /// The PostgreSQL notification channel that wakes every instance's event tail.
 pub const NOTIFY_CHANNEL: &str = "kefu_events";
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct EventRow {
-    pub id: i64,
-    pub kind: String,
-    pub conversation_id: Option<i64>,
-    pub inbox_id: Option<i64>,
-    pub private: bool,
-    pub payload: String,
-    pub created_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+    pub struct EventRow {
+        pub id: i64,
+        pub kind: String,
+        pub conversation_id: Option<i64>,
+        pub inbox_id: Option<i64>,
+        pub private: bool,
+        pub payload: String,
+        pub created_at: i64,
+    }
 }
 
 pub struct NewEvent<'a> {

@@ -5,16 +5,18 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct InboxRow {
-    pub id: i64,
-    pub name: String,
-    pub channel: String,
-    pub widget_token: String,
-    pub greeting: Option<String>,
-    pub auto_reply: Option<String>,
-    pub team_id: Option<i64>,
-    pub created_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct InboxRow {
+        pub id: i64,
+        pub name: String,
+        pub channel: String,
+        pub widget_token: String,
+        pub greeting: Option<String>,
+        pub auto_reply: Option<String>,
+        pub team_id: Option<i64>,
+        pub created_at: i64,
+    }
 }
 
 pub struct InboxFields<'a> {

@@ -11,14 +11,16 @@ use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Quer
 /// Attempts after which a failing job is parked for an admin to look at.
 pub const MAX_ATTEMPTS: i32 = 8;
 
-#[derive(Debug, Clone, sqlx::FromRow, PartialEq)]
-pub struct JobRow {
-    pub id: i64,
-    pub kind: String,
-    pub dedupe_key: String,
-    pub payload: String,
-    pub run_at: i64,
-    pub attempts: i32,
+crate::record! {
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobRow {
+        pub id: i64,
+        pub kind: String,
+        pub dedupe_key: String,
+        pub payload: String,
+        pub run_at: i64,
+        pub attempts: i32,
+    }
 }
 
 /// Schedules a job unless one with the same kind and key exists; true if inserted.

@@ -20,5 +20,6 @@ pub mod tokens;
 pub mod users;
 mod writer;
 
-pub use db::{Backend, Db, Record, StoreError, StoreResult, Tx};
+pub use db::{Backend, Db, Record, StoreError, StoreResult, Tx, WriterRow};
 pub use migrate::MIGRATIONS;
+pub use writer::open_connection as open_sqlite_writer;

@@ -5,17 +5,19 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct MessageRow {
-    pub id: i64,
-    pub conversation_id: i64,
-    pub kind: String,
-    pub body: String,
-    pub author_user_id: Option<i64>,
-    pub author_contact_id: Option<i64>,
-    pub author_name: Option<String>,
-    pub client_id: Option<String>,
-    pub created_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+    pub struct MessageRow {
+        pub id: i64,
+        pub conversation_id: i64,
+        pub kind: String,
+        pub body: String,
+        pub author_user_id: Option<i64>,
+        pub author_contact_id: Option<i64>,
+        pub author_name: Option<String>,
+        pub client_id: Option<String>,
+        pub created_at: i64,
+    }
 }
 
 pub struct NewMessage<'a> {

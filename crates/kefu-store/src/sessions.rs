@@ -4,12 +4,14 @@ use crate::schema::Sessions;
 use crate::{Db, StoreResult};
 use sea_query::{Expr, ExprTrait, Query};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionRow {
-    pub id: String,
-    pub user_id: i64,
-    pub csrf_token: String,
-    pub expires_at: i64,
+crate::record! {
+    #[derive(Debug, Clone)]
+    pub struct SessionRow {
+        pub id: String,
+        pub user_id: i64,
+        pub csrf_token: String,
+        pub expires_at: i64,
+    }
 }
 
 pub async fn insert(

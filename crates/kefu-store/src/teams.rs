@@ -5,11 +5,13 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct TeamRow {
-    pub id: i64,
-    pub name: String,
-    pub created_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct TeamRow {
+        pub id: i64,
+        pub name: String,
+        pub created_at: i64,
+    }
 }
 
 pub async fn insert(tx: &mut Tx, name: &str, now: i64) -> StoreResult<TeamRow> {

@@ -5,13 +5,15 @@ use crate::{Db, StoreResult};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct TokenRow {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct TokenRow {
+        pub id: i64,
+        pub user_id: i64,
+        pub name: String,
+        pub created_at: i64,
+        pub last_used_at: Option<i64>,
+    }
 }
 
 const COLUMNS: [ApiTokens; 5] = [

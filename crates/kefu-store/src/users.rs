@@ -5,18 +5,20 @@ use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct UserRow {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    #[serde(skip)]
-    pub password_hash: String,
-    pub locale: String,
-    pub availability: String,
-    pub disabled: bool,
-    pub created_at: i64,
+crate::record! {
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+    pub struct UserRow {
+        pub id: i64,
+        pub email: String,
+        pub name: String,
+        pub role: String,
+        #[serde(skip)]
+        pub password_hash: String,
+        pub locale: String,
+        pub availability: String,
+        pub disabled: bool,
+        pub created_at: i64,
+    }
 }
 
 pub struct NewUser<'a> {

@@ -13,6 +13,7 @@ pub mod widget;
 
 pub use state::{AppState, WebConfig};
 
+use axum::serve::ListenerExt;
 use kefu_app::App;
 use std::future::Future;
 use std::sync::Arc;
@@ -47,6 +48,12 @@ pub async fn serve(
         hub.stop();
         let _ = stop_tx.send(true);
     };
+    // Live events are small writes that must leave at once, not wait for Nagle.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(signal)
         .await?;

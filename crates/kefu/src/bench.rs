@@ -206,23 +206,25 @@ async fn measure(
             Arc::clone(&sent),
         );
         handles.push(tokio::spawn(async move {
-            post(&http, &base, &widget, &v, &format!("r{n}"), &sent).await
+            let at = Instant::now();
+            post(&http, &base, &widget, &v, &format!("r{n}"), &sent).await?;
+            anyhow::Ok(at.elapsed())
         }));
     }
+    let mut answered = Vec::with_capacity(total);
     for h in handles {
-        h.await??;
+        answered.push(h.await??);
     }
+    answered.sort();
     let achieved = total as f64 / start.elapsed().as_secs_f64();
     wait_drained(&sent).await;
     let rate_rss = rss_kib(pid, "VmRSS:");
     let phase2 = take(&arrivals);
     stream.abort();
 
-    let raw = raw_insert_rate(
-        &dir.join("raw.sqlite3"),
-        Duration::from_secs(args.raw_seconds),
-    )
-    .await?;
+    let raw_for = Duration::from_secs(args.raw_seconds);
+    let raw = raw_insert_rate(&dir.join("raw.sqlite3"), "FULL", raw_for)?;
+    let raw_unsynced = raw_insert_rate(&dir.join("raw-normal.sqlite3"), "NORMAL", raw_for)?;
 
     println!("kefu bench — SQLite, widget write path, one agent event stream");
     println!(
@@ -244,9 +246,18 @@ async fn measure(
         phase2.len()
     );
     println!(
-        "  raw SQLite durable insert (WAL, synchronous=NORMAL, one row per transaction): {raw:.0} rows/s"
+        "    post answered (HTTP round trip, message committed): p50 {} p99 {}",
+        pct(&answered, 50.0),
+        pct(&answered, 99.0)
     );
-    println!("  ratio kefu / raw: {:.2}", throughput / raw);
+    println!(
+        "  raw SQLite durable insert (WAL, synchronous=FULL as kefu, one row per transaction): {raw:.0} rows/s"
+    );
+    println!("  ratio kefu / raw durable: {:.2}", throughput / raw);
+    println!(
+        "  for comparison, raw SQLite insert without a sync per commit (synchronous=NORMAL): {raw_unsynced:.0} rows/s, kefu / that: {:.2}",
+        throughput / raw_unsynced
+    );
     println!(
         "  server memory: idle {} MiB, peak under load {} MiB, after {} messages/s phase {} MiB",
         idle_rss / 1024,
@@ -364,34 +375,28 @@ async fn follow_stream(
     Ok(())
 }
 
-/// This machine's durable insert rate for a row shaped like a message, with
-/// kefu's SQLite settings, one row per transaction from one connection.
-async fn raw_insert_rate(path: &Path, duration: Duration) -> anyhow::Result<f64> {
-    use sqlx::ConnectOptions;
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-        .connect()
-        .await?;
-    sqlx::raw_sql(
+/// This machine's insert rate for a row shaped like a message, with kefu's SQLite
+/// settings and library (rusqlite, a cached prepared statement), one row per
+/// transaction from one connection, on the calling thread: SQLite with nothing around it.
+fn raw_insert_rate(path: &Path, synchronous: &str, duration: Duration) -> anyhow::Result<f64> {
+    let conn = kefu_store::open_sqlite_writer(path, synchronous)?;
+    conn.execute_batch(
         "CREATE TABLE m (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id BIGINT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, author_contact_id BIGINT, client_id TEXT, created_at BIGINT NOT NULL);
          CREATE INDEX m_conv ON m (conversation_id, id); CREATE UNIQUE INDEX m_client ON m (conversation_id, client_id);",
-    )
-    .execute(&mut conn)
-    .await?;
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO m (conversation_id, kind, body, author_contact_id, client_id, created_at) VALUES (?, 'incoming', ?, ?, ?, ?)",
+    )?;
     let start = Instant::now();
     let mut n: i64 = 0;
     while start.elapsed() < duration {
-        sqlx::query("INSERT INTO m (conversation_id, kind, body, author_contact_id, client_id, created_at) VALUES (?, 'incoming', ?, ?, ?, ?)")
-            .bind(n % 32)
-            .bind("你好，请问这件衣服有 M 码吗？ Do you have size M?")
-            .bind(n % 32)
-            .bind(format!("raw-{n}"))
-            .bind(n)
-            .execute(&mut conn)
-            .await?;
+        insert.execute(rusqlite::params![
+            n % 32,
+            "你好，请问这件衣服有 M 码吗？ Do you have size M?",
+            n % 32,
+            format!("raw-{n}"),
+            n
+        ])?;
         n += 1;
     }
     Ok(n as f64 / start.elapsed().as_secs_f64())
