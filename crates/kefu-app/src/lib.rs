@@ -9,6 +9,7 @@ mod error;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;
+pub mod search;
 pub mod teams;
 pub mod users;
 pub mod widget;

@@ -12,11 +12,20 @@ pub struct Migration {
     pub statements: fn(Backend) -> Vec<String>,
 }
 
-pub static MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    statements: foundation,
-}];
+mod archive;
+
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        statements: foundation,
+    },
+    Migration {
+        version: 2,
+        name: "customer archive",
+        statements: archive::archive,
+    },
+];
 
 fn id(col: impl sea_query::IntoIden) -> ColumnDef {
     ColumnDef::new(col)
