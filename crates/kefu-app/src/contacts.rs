@@ -1,44 +1,102 @@
-//! Contacts: validated and normalised at the edge, duplicates refused with the existing record.
+//! Contacts: validated and normalised at the edge, duplicates refused with the existing
+//! record, every change audited (who, when, old → new) and searchable at once.
 
+use crate::archive::{changes, custom_values, optional_text, tags};
 use crate::events::{append, commit};
+use crate::search::{Document, Query};
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::time::now_ms;
 use kefu_domain::{
-    CountryCode, EmailAddress, LanguageTag, Name, Permission, PhoneE164, TimeZoneName,
+    CountryCode, EmailAddress, Invalid, LanguageTag, Name, Permission, PhoneE164, TimeZoneName,
 };
-use kefu_store::contacts::{self, ContactFields, ContactRow};
+use kefu_store::Tx;
+use kefu_store::contacts::{
+    self, ContactFields, ContactFilter, ContactRow, IdentityRow, NewIdentity,
+};
+use kefu_store::search::TextQuery;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
-/// A contact's fields as they arrive from a form or the API.
+/// Identity kinds people edit on a contact (channel ids such as `widget_visitor` are kefu's own).
+pub const EDITABLE_KINDS: [&str; 10] = [
+    "phone", "email", "wechat", "qq", "whatsapp", "skype", "line", "telegram", "facebook", "other",
+];
+const HANDLE_KINDS: [&str; 8] = [
+    "wechat", "qq", "whatsapp", "skype", "line", "telegram", "facebook", "other",
+];
+const MAX_IDENTITIES: usize = 20;
+
+/// A phone or email with an optional label ("mobile", "office", "财务").
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+pub struct LabelledInput {
+    pub value: String,
+    pub label: Option<String>,
+}
+
+/// A messaging handle: kind (`wechat`, `qq`, `whatsapp`, `skype`, `line`, `telegram`,
+/// `facebook`, `other`) and the id on that app.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+pub struct HandleInput {
+    pub kind: String,
+    pub value: String,
+    pub label: Option<String>,
+}
+
+/// A contact's fields as they arrive from a form or the API. `email` and `phone` are
+/// shorthands for a one-entry `emails` / `phones` list.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ContactInput {
     pub name: String,
+    pub title: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    #[serde(default)]
+    pub emails: Vec<LabelledInput>,
+    #[serde(default)]
+    pub phones: Vec<LabelledInput>,
+    #[serde(default)]
+    pub handles: Vec<HandleInput>,
+    pub organisation_id: Option<i64>,
+    pub owner_id: Option<i64>,
     pub language: Option<String>,
     pub country: Option<String>,
     pub time_zone: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub custom: Map<String, Value>,
+    #[serde(default)]
+    pub consent_call: bool,
+    #[serde(default)]
+    pub consent_message: bool,
+    #[serde(default)]
+    pub consent_email: bool,
 }
 
-/// A contact with what is derived for display: their local time now.
+/// A contact with its identities and what is derived for display.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
     #[serde(flatten)]
     pub contact: ContactRow,
+    pub identities: Vec<IdentityRow>,
+    /// The contact's local time now, when their time zone is known.
     pub local_time: Option<String>,
+    /// Whether it is daytime for them now (08:00–20:59).
+    pub daytime: Option<bool>,
 }
 
-impl From<ContactRow> for ContactView {
-    fn from(contact: ContactRow) -> Self {
-        let local_time = contact
+impl ContactView {
+    fn new(contact: ContactRow, identities: Vec<IdentityRow>) -> Self {
+        let tz = contact
             .time_zone
             .as_deref()
-            .and_then(|tz| TimeZoneName::parse(tz).ok())
-            .and_then(|tz| tz.local_time_now());
+            .and_then(|tz| TimeZoneName::parse(tz).ok());
         Self {
+            local_time: tz.as_ref().and_then(TimeZoneName::local_time_now),
+            daytime: tz.as_ref().and_then(TimeZoneName::is_daytime_now),
             contact,
-            local_time,
+            identities,
         }
     }
 }
@@ -47,22 +105,117 @@ fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Validates and normalises every field (phones to E.164, read in the contact's country, else China).
-pub fn validate(input: &ContactInput) -> AppResult<ContactFields> {
+fn label(v: &Option<String>) -> Result<Option<String>, Invalid> {
+    match present(v) {
+        Some(l) if l.chars().count() > 40 => Err(Invalid::new(
+            "label",
+            "too_long",
+            "a label has at most 40 characters",
+        )),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+/// A contact ready to store: its row fields and its identities.
+pub struct ValidContact {
+    pub fields: ContactFields,
+    pub identities: Vec<NewIdentity>,
+}
+
+/// Validates and normalises every field that needs no database (phones to E.164,
+/// read in the contact's country, else China).
+pub fn validate(input: &ContactInput) -> AppResult<ValidContact> {
     let country = present(&input.country)
         .map(CountryCode::parse)
         .transpose()?;
     let region = country.as_ref().map_or("CN", |c| c.as_str());
-    Ok(ContactFields {
+    let mut identities: Vec<NewIdentity> = Vec::new();
+    let phones = input.phone.iter().map(|p| LabelledInput {
+        value: p.clone(),
+        label: None,
+    });
+    for p in phones.chain(input.phones.iter().cloned()) {
+        if p.value.trim().is_empty() {
+            continue;
+        }
+        let phone = PhoneE164::parse(&p.value, region)?;
+        identities.push(NewIdentity {
+            kind: "phone".into(),
+            value: phone.as_str().to_owned(),
+            label: label(&p.label)?,
+        });
+    }
+    let emails = input.email.iter().map(|e| LabelledInput {
+        value: e.clone(),
+        label: None,
+    });
+    for e in emails.chain(input.emails.iter().cloned()) {
+        if e.value.trim().is_empty() {
+            continue;
+        }
+        identities.push(NewIdentity {
+            kind: "email".into(),
+            value: EmailAddress::parse(&e.value)?.as_str().to_owned(),
+            label: label(&e.label)?,
+        });
+    }
+    for h in &input.handles {
+        let kind = h.kind.trim().to_lowercase();
+        if !HANDLE_KINDS.contains(&kind.as_str()) {
+            return Err(Invalid::new(
+                "handles",
+                "unknown_handle_kind",
+                format!(
+                    "'{}' is not a messaging app kefu knows; use one of: {}",
+                    h.kind,
+                    HANDLE_KINDS.join(", ")
+                ),
+            )
+            .into());
+        }
+        let value = h.value.trim();
+        if value.is_empty() || value.chars().count() > 100 {
+            return Err(Invalid::new(
+                "handles",
+                "invalid_handle",
+                "a handle has 1 to 100 characters",
+            )
+            .into());
+        }
+        identities.push(NewIdentity {
+            kind,
+            value: value.to_owned(),
+            label: label(&h.label)?,
+        });
+    }
+    let mut seen = Vec::new();
+    identities.retain(|i| {
+        let key = (i.kind.clone(), i.value.clone());
+        let first = !seen.contains(&key);
+        seen.push(key);
+        first
+    });
+    if identities.len() > MAX_IDENTITIES {
+        return Err(Invalid::new(
+            "identities",
+            "too_many",
+            format!("at most {MAX_IDENTITIES} phones, emails and handles"),
+        )
+        .into());
+    }
+    let first = |kind: &str| {
+        identities
+            .iter()
+            .find(|i| i.kind == kind)
+            .map(|i| i.value.clone())
+    };
+    let fields = ContactFields {
         name: Name::parse("name", &input.name)?.into_inner(),
-        email: present(&input.email)
-            .map(EmailAddress::parse)
-            .transpose()?
-            .map(|e| e.as_str().to_owned()),
-        phone: present(&input.phone)
-            .map(|p| PhoneE164::parse(p, region))
-            .transpose()?
-            .map(|p| p.as_str().to_owned()),
+        title: optional_text("title", &input.title, 100)?,
+        email: first("email"),
+        phone: first("phone"),
+        organisation_id: input.organisation_id,
+        owner_id: input.owner_id,
         language: present(&input.language)
             .map(LanguageTag::parse)
             .transpose()?
@@ -72,18 +225,113 @@ pub fn validate(input: &ContactInput) -> AppResult<ContactFields> {
             .map(TimeZoneName::parse)
             .transpose()?
             .map(|t| t.as_str().to_owned()),
-    })
+        tags: tags("tags", &input.tags)?,
+        custom: Map::new(),
+        consent_call: input.consent_call,
+        consent_message: input.consent_message,
+        consent_email: input.consent_email,
+        search_tokens: String::new(),
+    };
+    Ok(ValidContact { fields, identities })
 }
 
-fn duplicate(existing: &ContactRow) -> AppError {
-    AppError::Conflict {
-        code: "duplicate_contact",
-        message: format!(
-            "this email or phone already belongs to contact #{} ({})",
-            existing.id, existing.name
-        ),
-        existing_id: Some(existing.id),
+/// The contact's search tokens: names, company, identities and tags.
+pub(crate) fn search_tokens(
+    f: &ContactFields,
+    identities: &[NewIdentity],
+    organisation: Option<&str>,
+) -> String {
+    let mut doc = Document::default();
+    doc.text(&f.name);
+    for text in [f.title.as_deref(), organisation].into_iter().flatten() {
+        doc.text(text);
     }
+    for tag in &f.tags {
+        doc.text(tag);
+    }
+    for i in identities {
+        match i.kind.as_str() {
+            "phone" => {
+                let national = PhoneE164::parse(&i.value, "CN")
+                    .map(|p| p.national_digits())
+                    .ok();
+                doc.phone(&i.value, national.as_deref());
+            }
+            "widget_visitor" | "api" => {}
+            _ => {
+                doc.text(&i.value);
+            }
+        }
+    }
+    doc.finish()
+}
+
+/// Checks what needs the database (organisation, owner, custom fields) and fills in
+/// the search tokens.
+async fn complete(
+    app: &App,
+    tx: &mut Tx,
+    c: &mut ValidContact,
+    input: &ContactInput,
+) -> AppResult<()> {
+    c.fields.custom = custom_values(app, "contact", &input.custom).await?;
+    let organisation = match c.fields.organisation_id {
+        Some(id) => Some(
+            kefu_store::organisations::find_in_tx(tx, id)
+                .await?
+                .filter(|o| o.merged_into.is_none())
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "organisation_id",
+                        "unknown_organisation",
+                        format!("there is no organisation #{id}"),
+                    )
+                })?
+                .name,
+        ),
+        None => None,
+    };
+    if let Some(owner) = c.fields.owner_id
+        && kefu_store::users::find(&app.db, owner).await?.is_none()
+    {
+        return Err(Invalid::new(
+            "owner_id",
+            "unknown_user",
+            format!("there is no user #{owner}"),
+        )
+        .into());
+    }
+    c.fields.search_tokens = search_tokens(&c.fields, &c.identities, organisation.as_deref());
+    Ok(())
+}
+
+/// Refuses identities that already belong to another contact, naming that contact.
+async fn refuse_duplicates(
+    tx: &mut Tx,
+    identities: &[NewIdentity],
+    except: Option<i64>,
+) -> AppResult<()> {
+    for i in identities {
+        if let Some(owner) = contacts::find_by_identity(tx, &i.kind, &i.value).await?
+            && Some(owner) != except
+        {
+            let existing = contacts::find_in_tx(tx, owner).await?;
+            let name = existing.map(|c| c.name).unwrap_or_default();
+            return Err(AppError::Conflict {
+                code: "duplicate_contact",
+                message: format!(
+                    "{} {} already belongs to contact #{owner} ({name})",
+                    i.kind, i.value
+                ),
+                existing_id: Some(owner),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn audit_subject(id: i64) -> String {
+    format!("contact:{id}")
 }
 
 pub async fn create_contact(
@@ -92,19 +340,26 @@ pub async fn create_contact(
     input: &ContactInput,
 ) -> AppResult<ContactView> {
     actor.require(Permission::WorkConversations)?;
-    let fields = validate(input)?;
+    let mut valid = validate(input)?;
     let mut tx = app.db.begin().await?;
-    if let Some(existing) = contacts::find_duplicate(
-        &mut tx,
-        fields.email.as_deref(),
-        fields.phone.as_deref(),
-        None,
-    )
-    .await?
-    {
-        return Err(duplicate(&existing));
+    complete(app, &mut tx, &mut valid, input).await?;
+    refuse_duplicates(&mut tx, &valid.identities, None).await?;
+    let now = now_ms();
+    let contact = contacts::insert(&mut tx, &valid.fields, now).await?;
+    for identity in &valid.identities {
+        contacts::add_identity(&mut tx, contact.id, identity, now).await?;
     }
-    let contact = contacts::insert(&mut tx, &fields, now_ms()).await?;
+    let identities = contacts::identities_in_tx(&mut tx, contact.id).await?;
+    let view = ContactView::new(contact, identities);
+    kefu_store::audit::record_in(
+        &mut tx,
+        Some(actor.user_id),
+        "contact.created",
+        &audit_subject(view.contact.id),
+        &json!({ "contact": view.contact, "identities": view.identities }).to_string(),
+        now,
+    )
+    .await?;
     append(
         app,
         &mut tx,
@@ -112,11 +367,11 @@ pub async fn create_contact(
         None,
         None,
         true,
-        &json!({ "contact": contact, "by": actor.user_id }),
+        &json!({ "contact": view.contact, "by": actor.user_id }),
     )
     .await?;
     commit(app, tx).await?;
-    Ok(contact.into())
+    Ok(view)
 }
 
 pub async fn update_contact(
@@ -126,22 +381,44 @@ pub async fn update_contact(
     input: &ContactInput,
 ) -> AppResult<ContactView> {
     actor.require(Permission::WorkConversations)?;
-    let fields = validate(input)?;
+    let mut valid = validate(input)?;
     let mut tx = app.db.begin().await?;
     let before = contacts::find_in_tx(&mut tx, id)
         .await?
+        .filter(|c| c.merged_into.is_none() && c.erased_at.is_none())
         .ok_or(AppError::NotFound("contact"))?;
-    if let Some(existing) = contacts::find_duplicate(
-        &mut tx,
-        fields.email.as_deref(),
-        fields.phone.as_deref(),
-        Some(id),
-    )
-    .await?
-    {
-        return Err(duplicate(&existing));
+    let before_identities = contacts::identities_in_tx(&mut tx, id).await?;
+    complete(app, &mut tx, &mut valid, input).await?;
+    refuse_duplicates(&mut tx, &valid.identities, Some(id)).await?;
+    let now = now_ms();
+    let contact = contacts::update(&mut tx, id, &valid.fields, now).await?;
+    // Channel ids (widget visitor, API handle) are not editable kinds: they stay.
+    contacts::replace_identities(&mut tx, id, &EDITABLE_KINDS, &valid.identities, now).await?;
+    let identities = contacts::identities_in_tx(&mut tx, id).await?;
+    let mut diff = changes(&json!(before), &json!(contact));
+    let listed = |rows: &[IdentityRow]| -> Vec<String> {
+        rows.iter()
+            .map(|i| format!("{}:{}", i.kind, i.value))
+            .collect()
+    };
+    if listed(&before_identities) != listed(&identities) {
+        diff.insert(
+            "identities".into(),
+            json!([listed(&before_identities), listed(&identities)]),
+        );
     }
-    let contact = contacts::update(&mut tx, id, &fields, now_ms()).await?;
+    if !diff.is_empty() {
+        kefu_store::audit::record_in(
+            &mut tx,
+            Some(actor.user_id),
+            "contact.updated",
+            &audit_subject(id),
+            &Value::Object(diff).to_string(),
+            now,
+        )
+        .await?;
+    }
+    let view = ContactView::new(contact, identities);
     append(
         app,
         &mut tx,
@@ -149,31 +426,95 @@ pub async fn update_contact(
         None,
         None,
         true,
-        &json!({ "contact": contact, "before": before, "by": actor.user_id }),
+        &json!({ "contact": view.contact, "by": actor.user_id }),
     )
     .await?;
     commit(app, tx).await?;
-    Ok(contact.into())
+    Ok(view)
 }
 
 pub async fn get_contact(app: &App, actor: &Actor, id: i64) -> AppResult<ContactView> {
     actor.require(Permission::WorkConversations)?;
-    Ok(contacts::find(&app.db, id)
+    let contact = contacts::find(&app.db, id)
         .await?
-        .ok_or(AppError::NotFound("contact"))?
-        .into())
+        .ok_or(AppError::NotFound("contact"))?;
+    let identities = contacts::identities(&app.db, id).await?;
+    Ok(ContactView::new(contact, identities))
+}
+
+/// Filters for a contact list, as the API and the UI take them.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct ContactListQuery {
+    /// Search text: name, company, phone in any format, email, handle or tag.
+    pub q: Option<String>,
+    pub organisation_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    /// ISO 3166 country code.
+    pub country: Option<String>,
+    pub tag: Option<String>,
+    pub member_level: Option<String>,
+    pub source_channel: Option<String>,
+    /// A custom field filter `key:value` (the value must equal or be among the field's values).
+    pub custom: Option<String>,
+}
+
+/// Parses a typed search into both databases' query forms; nothing searchable → `None`.
+pub fn text_query(q: &Option<String>) -> Option<TextQuery> {
+    let parsed = Query::parse(q.as_deref()?);
+    (!parsed.is_empty()).then(|| TextQuery {
+        fts5: parsed.to_fts5(),
+        tsquery: parsed.to_tsquery(),
+    })
+}
+
+/// A `key:value` custom filter, with the key checked as an identifier.
+pub(crate) fn custom_filter(v: &Option<String>) -> AppResult<Vec<(String, String)>> {
+    let Some(v) = present(v) else {
+        return Ok(Vec::new());
+    };
+    let (key, value) = v.split_once(':').ok_or_else(|| {
+        Invalid::new(
+            "custom",
+            "invalid_filter",
+            "write a custom filter as key:value",
+        )
+    })?;
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(Invalid::new(
+            "custom",
+            "invalid_filter",
+            format!("'{key}' is not a custom field key"),
+        )
+        .into());
+    }
+    Ok(vec![(key.to_owned(), value.trim().to_owned())])
 }
 
 pub async fn list_contacts(
     app: &App,
     actor: &Actor,
+    query: &ContactListQuery,
     before_id: Option<i64>,
     limit: u64,
-) -> AppResult<Vec<ContactView>> {
+) -> AppResult<Vec<ContactRow>> {
     actor.require(Permission::WorkConversations)?;
-    Ok(contacts::list(&app.db, before_id, limit)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    let filter = ContactFilter {
+        text: text_query(&query.q),
+        organisation_id: query.organisation_id,
+        owner_id: query.owner_id,
+        country: present(&query.country).map(|c| c.to_uppercase()),
+        tag: present(&query.tag).map(str::to_owned),
+        member_level: present(&query.member_level).map(str::to_owned),
+        source_channel: present(&query.source_channel).map(str::to_owned),
+        custom: custom_filter(&query.custom)?,
+        before_id,
+    };
+    if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) && filter.text.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(contacts::list(&app.db, &filter, limit).await?)
 }

@@ -7,7 +7,6 @@ use crate::users::{CreateUser, insert_user};
 use crate::widget::api_inbound;
 use crate::{App, AppResult, auth};
 use kefu_domain::time::now_ms;
-use kefu_store::contacts::{self, ContactFields};
 use kefu_store::users;
 
 /// The password every demo account gets.
@@ -223,17 +222,16 @@ pub async fn load(app: &App) -> AppResult<DemoSummary> {
         let Some(posted) = posted else { continue };
         let conversation_id = posted.message.conversation_id;
         let contact_id = posted.message.author_contact_id.unwrap_or_default();
-        let fields = crate::contacts::validate(&crate::contacts::ContactInput {
+        let input = crate::contacts::ContactInput {
             name: c.name.into(),
             email: Some(c.email.into()),
             phone: Some(c.phone.into()),
             language: Some(c.language.into()),
             country: Some(c.country.into()),
             time_zone: Some(c.time_zone.into()),
-        })?;
-        let mut tx = app.db.begin().await?;
-        contacts::update(&mut tx, contact_id, &ContactFields { ..fields }, now_ms()).await?;
-        tx.commit().await?;
+            ..Default::default()
+        };
+        crate::contacts::update_contact(app, &admin, contact_id, &input).await?;
         let agent = &agents[i % agents.len()];
         if c.status != "open" || i % 3 != 0 {
             assign(app, &admin, conversation_id, Some(agent.user_id), None).await?;

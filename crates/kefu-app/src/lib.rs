@@ -1,6 +1,7 @@
 //! kefu's use cases. Each takes the actor, checks permission, changes the store in
 //! one transaction, appends the event, and wakes the event hub.
 
+pub mod archive;
 pub mod auth;
 pub mod contacts;
 pub mod conversations;
@@ -9,6 +10,7 @@ mod error;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;
+pub mod organisations;
 pub mod search;
 pub mod teams;
 pub mod users;

@@ -39,7 +39,10 @@ fn runs(text: &str) -> Vec<(bool, String)> {
                 r
             } else {
                 // Lower-casing can add combining marks (İ → i̇): keep letters and digits only.
-                r.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect()
+                r.to_lowercase()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect()
             };
             (h, r)
         })

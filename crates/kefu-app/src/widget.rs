@@ -7,7 +7,7 @@ use crate::events::{append, commit};
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::time::now_ms;
 use kefu_domain::{Invalid, MessageBody, MessageKind, Name, Permission, UiLocale};
-use kefu_store::contacts::{self, ContactFields};
+use kefu_store::contacts::{self, ContactFields, NewIdentity};
 use kefu_store::conversations::{self, ConversationRow};
 use kefu_store::inboxes::{self, InboxRow};
 use kefu_store::messages::{self, MessageRow};
@@ -77,21 +77,20 @@ pub async fn start_session(
         UiLocale::ZhCn => "访客",
         UiLocale::En => "Visitor",
     };
-    let fields = ContactFields {
+    let mut fields = ContactFields {
         name: format!("{label} {}", &token[..6]),
         language: Some(locale.as_str().to_owned()),
         ..Default::default()
     };
+    fields.search_tokens = crate::contacts::search_tokens(&fields, &[], None);
     let mut tx = app.db.begin().await?;
     let contact = contacts::insert(&mut tx, &fields, now).await?;
-    contacts::add_identity(
-        &mut tx,
-        contact.id,
-        VISITOR_IDENTITY,
-        &identity_value(inbox.id, &token),
-        now,
-    )
-    .await?;
+    let identity = NewIdentity {
+        kind: VISITOR_IDENTITY.into(),
+        value: identity_value(inbox.id, &token),
+        label: None,
+    };
+    contacts::add_identity(&mut tx, contact.id, &identity, now).await?;
     append(
         app,
         &mut tx,
@@ -174,16 +173,18 @@ pub async fn api_inbound(
         Some(id) => id,
         None => {
             let now = now_ms();
-            let contact = contacts::insert(
-                &mut tx,
-                &ContactFields {
-                    name: name.into_inner(),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            contacts::add_identity(&mut tx, contact.id, "api", &key, now).await?;
+            let mut fields = ContactFields {
+                name: name.into_inner(),
+                ..Default::default()
+            };
+            fields.search_tokens = crate::contacts::search_tokens(&fields, &[], None);
+            let contact = contacts::insert(&mut tx, &fields, now).await?;
+            let identity = NewIdentity {
+                kind: "api".into(),
+                value: key,
+                label: None,
+            };
+            contacts::add_identity(&mut tx, contact.id, &identity, now).await?;
             contact.id
         }
     };

@@ -156,6 +156,13 @@ impl TimeZoneName {
                 .to_string(),
         )
     }
+
+    /// Whether it is daytime there now (08:00–20:59), when calls and messages are welcome.
+    pub fn is_daytime_now(&self) -> Option<bool> {
+        let tz = jiff::tz::TimeZone::get(&self.0).ok()?;
+        let hour = jiff::Timestamp::now().to_zoned(tz).hour();
+        Some((8..21).contains(&hour))
+    }
 }
 
 #[cfg(test)]

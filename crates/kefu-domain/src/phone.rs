@@ -44,6 +44,13 @@ impl PhoneE164 {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The national significant number's digits (`13800138000` for `+8613800138000`).
+    pub fn national_digits(&self) -> String {
+        phonenumber::parse(None, &self.0)
+            .map(|n| n.national().value().to_string())
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub enum Permission {
     ManageInboxes,
     /// Create users, change roles, create teams and set members.
     ManageUsers,
+    /// Define the archive's custom fields and choice lists (member levels, sources).
+    ManageArchive,
 }
 
 impl Role {
@@ -56,7 +58,9 @@ impl Role {
         let least = match permission {
             Permission::WorkConversations => Role::Agent,
             Permission::AssignOthers => Role::Supervisor,
-            Permission::ManageInboxes | Permission::ManageUsers => Role::Admin,
+            Permission::ManageInboxes | Permission::ManageUsers | Permission::ManageArchive => {
+                Role::Admin
+            }
         };
         self >= least
     }

@@ -29,6 +29,7 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
         .from_reader(body.as_bytes());
     let mut builder = SheetBuilder::new(limits);
     let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(body.as_bytes(), skipped_lines);
     loop {
         // The input is a valid `str`, so the only error left would be an I/O error from a
         // slice, which cannot happen; should it anyway, the file is reported as not text.
@@ -37,7 +38,10 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
             Ok(false) => break,
             Err(_) => return Err(SheetError::NotText),
         }
-        let line = record.position().map_or(0, |p| p.line()) as usize + skipped_lines;
+        // The csv crate's own line numbers point before the line breaks it skipped (blank
+        // lines, the `\n` of a CRLF), so count from the byte offset instead.
+        let offset = record.position().map_or(0, |p| p.byte());
+        let line = lines.line_at(usize::try_from(offset).unwrap_or(usize::MAX));
         if record.len() > builder.max_width() {
             // Only a problem if a value (not an empty trailing field) lies past the header.
             if let Some(last) = (0..record.len())
@@ -57,6 +61,48 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
         builder.push(line, cells)?;
     }
     builder.finish(Some(encoding))
+}
+
+/// The 1-based line numbers of records, from their byte offsets in ascending order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8], lines_before: usize) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: lines_before + 1,
+        }
+    }
+
+    /// The line of the record that the csv reader says starts at `offset`: past any line
+    /// breaks there, which the reader skipped. A line break is `\n`, `\r\n` or a lone `\r`.
+    fn line_at(&mut self, offset: usize) -> usize {
+        let text = self.text;
+        let mut at = offset.max(self.offset).min(text.len());
+        while matches!(text.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        // `at` is now on neither `\r` nor `\n`, so no CRLF is split between two counts.
+        self.line += line_breaks(&text[self.offset..at]);
+        self.offset = at;
+        self.line
+    }
+}
+
+/// How many line breaks (`\n`, `\r\n`, lone `\r`) are in `bytes`.
+fn line_breaks(bytes: &[u8]) -> usize {
+    let mut count = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// The text of the file and the encoding it was in; see [`crate::read`] for the rules.
@@ -170,6 +216,21 @@ mod tests {
         assert_eq!(detect_delimiter("name\n"), b',');
         assert_eq!(detect_delimiter("a;b,c\n"), b',');
         assert_eq!(detect_delimiter(""), b',');
+    }
+
+    #[test]
+    fn line_numbers_count_lf_crlf_and_lone_cr() {
+        for text in ["a\nb\n\nc\n", "a\r\nb\r\n\r\nc\r\n", "a\rb\r\rc\r"] {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            let mut counter = LineCounter::new(text.as_bytes(), 0);
+            let lines: Vec<usize> = reader
+                .records()
+                .map(|r| counter.line_at(r.unwrap().position().unwrap().byte() as usize))
+                .collect();
+            assert_eq!(lines, [1, 2, 4], "{text:?}");
+        }
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl Format {
         }
     }
 
-    /// The MIME type to send with a download of what [`write`] made in this format.
+    /// The MIME type to send with a download of what [`write()`] made in this format.
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -150,7 +150,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// What [`read`] uses: 1,000,000 rows, 1,000 columns, 20,000,000 cells, 1 GiB unpacked.
+    /// What [`read()`] uses: 1,000,000 rows, 1,000 columns, 20,000,000 cells, 1 GiB unpacked.
     pub const DEFAULT: Limits = Limits {
         max_rows: 1_000_000,
         max_columns: 1_000,
@@ -182,7 +182,7 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Sheet, SheetError> {
     read_with_limits(bytes, format, &Limits::DEFAULT)
 }
 
-/// [`read`] with caller-chosen [`Limits`].
+/// [`read()`] with caller-chosen [`Limits`].
 pub fn read_with_limits(
     bytes: &[u8],
     format: Format,

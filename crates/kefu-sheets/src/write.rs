@@ -14,7 +14,8 @@ use crate::{Format, SheetError};
 /// - `.xlsx`: one worksheet, the header row bold and frozen, every cell a string cell (so
 ///   nothing is ever evaluated as a formula). Empty cells are left blank.
 /// - `.csv`: UTF-8 with a byte order mark (so that Excel on Chinese Windows does not take it
-///   for GBK), comma-separated, CRLF line ends, RFC 4180 quoting. To guard against formula
+///   for GBK), comma-separated, CRLF line ends, RFC 4180 quoting (every header cell quoted,
+///   so that a `;` or tab in a header is never taken for the delimiter). To guard against formula
 ///   injection ("CSV injection"), a cell that starts with `=`, `@`, a tab or a carriage
 ///   return, or with `+` or `-` not followed by only digits, spaces and dots (so not a plain
 ///   number or phone number such as `-12.5` or `+86 138 0013 8000`), is written with a `'`
@@ -104,19 +105,33 @@ where
     R: AsRef<[C]>,
     C: AsRef<str>,
 {
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
     let csv_error = |e: csv::Error| SheetError::Write {
         detail: e.to_string(),
     };
+    let into_inner = |e: csv::IntoInnerError<csv::Writer<Vec<u8>>>| SheetError::Write {
+        detail: e.error().to_string(),
+    };
+    let builder = |quote_style| {
+        let mut builder = csv::WriterBuilder::new();
+        builder
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(quote_style);
+        builder
+    };
+
+    // The header is quoted in full, so that a `;` or tab in a header cannot make a reader
+    // (ours included) take it for the delimiter; the rows are quoted only where needed.
+    let mut writer = builder(csv::QuoteStyle::Always).from_writer(b"\xEF\xBB\xBF".to_vec());
     for header in headers {
         writer
             .write_field(defuse_formula(header.as_ref()).as_bytes())
             .map_err(csv_error)?;
     }
     writer.write_record(None::<&[u8]>).map_err(csv_error)?;
+    let buffer = writer.into_inner().map_err(into_inner)?;
+
+    let mut writer = builder(csv::QuoteStyle::Necessary).from_writer(buffer);
     for cells in rows {
         for cell in cells.as_ref() {
             writer
@@ -125,13 +140,11 @@ where
         }
         writer.write_record(None::<&[u8]>).map_err(csv_error)?;
     }
-    writer.into_inner().map_err(|e| SheetError::Write {
-        detail: e.error().to_string(),
-    })
+    writer.into_inner().map_err(into_inner)
 }
 
 /// The cell with a `'` in front if a spreadsheet program could take it for a formula; see
-/// [`write`] for the rule.
+/// [`write()`] for the rule.
 fn defuse_formula(cell: &str) -> Cow<'_, str> {
     let mut chars = cell.chars();
     let risky = match chars.next() {

@@ -8,6 +8,18 @@ use crate::{Limits, Sheet, SheetBuilder, SheetError, trimmed};
 
 pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
     check_unpacked_size(bytes, limits)?;
+    // calamine 0.38 still has arithmetic that overflows on crafted cell references, such as
+    // `<row r="4300000000">` (a panic in builds with overflow checks; calamine issue #709),
+    // so a panic inside it is caught and reported as a damaged file. Nothing is shared with
+    // the closure but the input, so nothing can be seen half-updated afterwards.
+    std::panic::catch_unwind(|| read_sheet(bytes, limits)).unwrap_or_else(|_| {
+        Err(SheetError::NotXlsx {
+            detail: "the xlsx parser panicked".to_owned(),
+        })
+    })
+}
+
+fn read_sheet(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(not_xlsx)?;
     let name = workbook
         .sheets_metadata()

@@ -1,7 +1,7 @@
 //! The audit log: who did what to what, and failed sign-ins.
 
 use crate::schema::{AuditLog, LoginFailures};
-use crate::{Db, StoreResult};
+use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde::Serialize;
 
@@ -17,6 +17,46 @@ crate::record! {
     }
 }
 
+/// Records an entry inside a transaction, so the change and its audit entry commit together.
+pub async fn record_in(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> StoreResult<()> {
+    tx.execute(&entry(actor, action, subject, detail, now))
+        .await?;
+    Ok(())
+}
+
+fn entry(
+    actor: Option<i64>,
+    action: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> sea_query::InsertStatement {
+    Query::insert()
+        .into_table(AuditLog::Table)
+        .columns([
+            AuditLog::ActorUserId,
+            AuditLog::Action,
+            AuditLog::Subject,
+            AuditLog::Detail,
+            AuditLog::CreatedAt,
+        ])
+        .values_panic([
+            actor.into(),
+            action.into(),
+            subject.into(),
+            detail.into(),
+            now.into(),
+        ])
+        .take()
+}
+
 pub async fn record(
     db: &Db,
     actor: Option<i64>,
@@ -25,26 +65,8 @@ pub async fn record(
     detail: &str,
     now: i64,
 ) -> StoreResult<()> {
-    db.execute(
-        &Query::insert()
-            .into_table(AuditLog::Table)
-            .columns([
-                AuditLog::ActorUserId,
-                AuditLog::Action,
-                AuditLog::Subject,
-                AuditLog::Detail,
-                AuditLog::CreatedAt,
-            ])
-            .values_panic([
-                actor.into(),
-                action.into(),
-                subject.into(),
-                detail.into(),
-                now.into(),
-            ])
-            .take(),
-    )
-    .await?;
+    db.execute(&entry(actor, action, subject, detail, now))
+        .await?;
     Ok(())
 }
 

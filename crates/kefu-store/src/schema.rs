@@ -64,6 +64,17 @@ pub enum Contacts {
     TimeZone,
     CreatedAt,
     UpdatedAt,
+    Title,
+    OrganisationId,
+    OwnerId,
+    Tags,
+    Custom,
+    ConsentCall,
+    ConsentMessage,
+    ConsentEmail,
+    SearchTokens,
+    MergedInto,
+    ErasedAt,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -73,6 +84,63 @@ pub enum ContactIdentities {
     ContactId,
     Kind,
     Value,
+    Label,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Organisations {
+    Table,
+    Id,
+    Name,
+    NameKey,
+    RegistrationNo,
+    TaxNo,
+    Address,
+    Country,
+    Products,
+    MemberLevel,
+    SourceChannel,
+    OwnerId,
+    Tags,
+    Notes,
+    Custom,
+    SearchTokens,
+    MergedInto,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum EntityTags {
+    Table,
+    Entity,
+    EntityId,
+    Tag,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ArchiveChoices {
+    Table,
+    Id,
+    Kind,
+    Key,
+    LabelEn,
+    LabelZh,
+    Position,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum CustomFields {
+    Table,
+    Id,
+    Entity,
+    Key,
+    LabelEn,
+    LabelZh,
+    Kind,
+    Options,
+    Position,
     CreatedAt,
 }
 

@@ -1,6 +1,6 @@
 //! Every route kefu serves, on one screen.
 
-use crate::api::{contacts, conversations, inboxes, me, openapi, people};
+use crate::api::{archive, contacts, conversations, inboxes, me, openapi, organisations, people};
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
 use crate::{stream, widget};
@@ -46,6 +46,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/contacts/{id}",
             get(contacts::get_contact).put(contacts::update_contact),
+        )
+        .route(
+            "/organisations",
+            get(organisations::list_organisations).post(organisations::create_organisation),
+        )
+        .route(
+            "/organisations/{id}",
+            get(organisations::get_organisation).put(organisations::update_organisation),
+        )
+        .route("/choices/{kind}", get(archive::list_choices))
+        .route(
+            "/custom-fields",
+            get(archive::list_custom_fields).post(archive::create_custom_field),
         )
         .route("/conversations", get(conversations::list_conversations))
         .route("/conversations/{id}", get(conversations::get_conversation))

@@ -1,5 +1,6 @@
 //! Contacts.
 
+use crate::api::PageParams;
 use crate::api::{DEFAULT_LIMIT, Page};
 use crate::error::ApiResult;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
@@ -7,26 +8,21 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kefu_app::contacts::{self, ContactInput, ContactView};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use kefu_app::contacts::{self, ContactInput, ContactListQuery, ContactView};
+use kefu_store::contacts::ContactRow;
 
-#[derive(Deserialize, IntoParams)]
-pub struct ListContacts {
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<i64>,
-    pub limit: Option<u64>,
-}
-
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ListContacts), responses((status = 200, body = Page<ContactView>)))]
+/// Contacts newest first, searched and filtered; every filter given must hold.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactListQuery, PageParams),
+    responses((status = 200, body = Page<ContactRow>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list_contacts(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiQuery(q): ApiQuery<ListContacts>,
-) -> ApiResult<Json<Page<ContactView>>> {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100);
-    let rows = contacts::list_contacts(&s.app, &actor, q.cursor, limit).await?;
-    Ok(Json(Page::new(rows, limit, |c| c.contact.id.to_string())))
+    ApiQuery(q): ApiQuery<ContactListQuery>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<ContactRow>>> {
+    let limit = page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100);
+    let rows = contacts::list_contacts(&s.app, &actor, &q, page.cursor, limit).await?;
+    Ok(Json(Page::new(rows, limit, |c| c.id.to_string())))
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = ContactInput,

@@ -1,14 +1,25 @@
 //! REST API v1: JSON, bearer tokens, one error envelope, cursor pagination.
 
+pub mod archive;
 pub mod contacts;
 pub mod conversations;
 pub mod inboxes;
 pub mod me;
 pub mod openapi;
+pub mod organisations;
 pub mod people;
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Keyset paging of id-ordered lists.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<i64>,
+    /// Rows per page, 1 to 100 (default 50).
+    pub limit: Option<u64>,
+}
 
 /// One page of a list; pass `next_cursor` back as `cursor` for the next page (null at the end).
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{contacts, conversations, inboxes, me, people};
+use super::{archive, contacts, conversations, inboxes, me, organisations, people};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,8 @@ Live events: GET /api/v1/events/stream is a Server-Sent Events stream (event nam
         people::list_users, people::create_user, people::list_teams, people::create_team, people::add_team_member, people::remove_team_member,
         inboxes::list_inboxes, inboxes::create_inbox, inboxes::get_inbox, inboxes::update_inbox, inboxes::post_inbound_message,
         contacts::list_contacts, contacts::create_contact, contacts::get_contact, contacts::update_contact,
+        organisations::list_organisations, organisations::create_organisation, organisations::get_organisation, organisations::update_organisation,
+        archive::list_choices, archive::list_custom_fields, archive::create_custom_field,
         conversations::list_conversations, conversations::get_conversation, conversations::list_messages, conversations::post_message,
         conversations::assign_conversation, conversations::change_status, conversations::mark_read,
         crate::stream::staff_stream,
