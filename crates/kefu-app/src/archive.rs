@@ -35,13 +35,18 @@ pub fn tags(field: &'static str, input: &[String]) -> AppResult<Vec<String>> {
     Ok(out)
 }
 
+/// A trimmed value, or `None` when absent or blank.
+pub(crate) fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// An optional free-text field: trimmed, empty means absent, bounded in length.
 pub fn optional_text(
     field: &'static str,
     v: &Option<String>,
     max: usize,
 ) -> AppResult<Option<String>> {
-    let Some(v) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(v) = present(v) else {
         return Ok(None);
     };
     if v.chars().count() > max {
@@ -57,7 +62,7 @@ pub async fn choice(
     kind: &str,
     v: &Option<String>,
 ) -> AppResult<Option<String>> {
-    let Some(key) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(key) = present(v) else {
         return Ok(None);
     };
     let list = fields::choices(&app.db, kind).await?;

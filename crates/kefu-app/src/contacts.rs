@@ -1,7 +1,7 @@
 //! Contacts: validated and normalised at the edge, duplicates refused with the existing
 //! record, every change audited (who, when, old → new) and searchable at once.
 
-use crate::archive::{changes, custom_values, optional_text, tags};
+use crate::archive::{changes, custom_values, optional_text, present, tags};
 use crate::events::{append, commit};
 use crate::search::{Document, Query};
 use crate::{Actor, App, AppError, AppResult};
@@ -99,10 +99,6 @@ impl ContactView {
             identities,
         }
     }
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn label(v: &Option<String>) -> Result<Option<String>, Invalid> {

@@ -1,6 +1,6 @@
 //! Organisations (企业): validated, audited, searchable, with likely duplicates named.
 
-use crate::archive::{changes, choice, custom_values, optional_text, tags};
+use crate::archive::{changes, choice, custom_values, optional_text, present, tags};
 use crate::contacts::{custom_filter, text_query};
 use crate::events::{append, commit};
 use crate::search::Document;
@@ -72,11 +72,7 @@ pub fn name_key(name: &str) -> String {
 
 async fn validate(app: &App, input: &OrganisationInput) -> AppResult<OrganisationFields> {
     let name = Name::parse("name", &input.name)?.into_inner();
-    let country = input
-        .country
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
+    let country = present(&input.country)
         .map(CountryCode::parse)
         .transpose()?
         .map(|c| c.as_str().to_owned());
@@ -287,12 +283,7 @@ pub async fn list_organisations(
     if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) && text.is_none() {
         return Ok(Vec::new());
     }
-    let some = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
+    let some = |v: &Option<String>| present(v).map(str::to_owned);
     let filter = OrganisationFilter {
         text,
         owner_id: query.owner_id,

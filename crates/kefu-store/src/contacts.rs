@@ -2,7 +2,7 @@
 //! channel ids), tags and search tokens.
 
 use crate::schema::{ContactIdentities, Contacts, EntityTags, Organisations};
-use crate::search::{TextQuery, custom_equals, restrict};
+use crate::search::{TextQuery, custom_equals, restrict, tagged};
 use crate::{Db, JsonText, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -239,16 +239,7 @@ pub async fn list(db: &Db, filter: &ContactFilter, limit: u64) -> StoreResult<Ve
         );
     }
     if let Some(tag) = &filter.tag {
-        q.and_where(
-            Expr::col((c, Contacts::Id)).in_subquery(
-                Query::select()
-                    .column(EntityTags::EntityId)
-                    .from(EntityTags::Table)
-                    .and_where(Expr::col(EntityTags::Entity).eq("contact"))
-                    .and_where(Expr::col(EntityTags::Tag).eq(tag.as_str()))
-                    .take(),
-            ),
-        );
+        q.and_where(Expr::col((c, Contacts::Id)).in_subquery(tagged("contact", tag)));
     }
     for (key, value) in &filter.custom {
         custom_equals(&mut q, db.backend(), "contacts", key, value);

@@ -1,8 +1,8 @@
 //! Organisations (企业): the companies contacts belong to.
 
 use crate::contacts::set_tags;
-use crate::schema::{EntityTags, Organisations};
-use crate::search::{TextQuery, custom_equals, restrict};
+use crate::schema::Organisations;
+use crate::search::{TextQuery, custom_equals, restrict, tagged};
 use crate::{Db, JsonText, StoreError, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -232,16 +232,7 @@ pub async fn list(
         q.and_where(Expr::col((o, Organisations::SourceChannel)).eq(source.as_str()));
     }
     if let Some(tag) = &filter.tag {
-        q.and_where(
-            Expr::col((o, Organisations::Id)).in_subquery(
-                Query::select()
-                    .column(EntityTags::EntityId)
-                    .from(EntityTags::Table)
-                    .and_where(Expr::col(EntityTags::Entity).eq("organisation"))
-                    .and_where(Expr::col(EntityTags::Tag).eq(tag.as_str()))
-                    .take(),
-            ),
-        );
+        q.and_where(Expr::col((o, Organisations::Id)).in_subquery(tagged("organisation", tag)));
     }
     for (key, value) in &filter.custom {
         custom_equals(&mut q, db.backend(), "organisations", key, value);

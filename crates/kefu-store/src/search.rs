@@ -1,7 +1,8 @@
 //! Full-text conditions over a table's `search_tokens`: FTS5 on SQLite, `tsvector` on PostgreSQL.
 
 use crate::Backend;
-use sea_query::{Alias, Expr, SelectStatement};
+use crate::schema::EntityTags;
+use sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 
 /// A search query already rendered for both databases (see `kefu_app::search::Query`).
 #[derive(Debug, Clone)]
@@ -59,4 +60,14 @@ pub(crate) fn custom_equals(
         ),
     };
     q.and_where(Expr::cust_with_values(sql, [value.to_owned()]));
+}
+
+/// The ids of `entity` (`contact`, `organisation`) carrying `tag`, as a subquery.
+pub(crate) fn tagged(entity: &str, tag: &str) -> SelectStatement {
+    Query::select()
+        .column(EntityTags::EntityId)
+        .from(EntityTags::Table)
+        .and_where(Expr::col(EntityTags::Entity).eq(entity))
+        .and_where(Expr::col(EntityTags::Tag).eq(tag))
+        .take()
 }

@@ -211,13 +211,11 @@ impl WriteTx {
 
     /// Keeps this transaction's work and returns once the batch it belongs to is committed.
     pub async fn commit(mut self) -> StoreResult<()> {
-        let Some(guard) = self.guard.take() else {
+        let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::Closed);
         };
         let (sender, outcome) = oneshot::channel();
-        let mut guard = guard;
-        let released = guard.exec("RELEASE kefu_write");
-        match released {
+        match guard.exec("RELEASE kefu_write") {
             Ok(()) => guard.waiters.push(sender),
             Err(e) => {
                 guard.roll_back_member();
