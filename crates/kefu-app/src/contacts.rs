@@ -84,6 +84,9 @@ pub struct ContactView {
     pub local_time: Option<String>,
     /// Whether it is daytime for them now (08:00–20:59).
     pub daytime: Option<bool>,
+    /// Whether phones, emails and handles are shown masked to the caller (reveal one
+    /// with `POST /contacts/{id}/identities/{identity_id}/reveal`).
+    pub masked: bool,
 }
 
 impl ContactView {
@@ -97,6 +100,7 @@ impl ContactView {
             daytime: tz.as_ref().and_then(TimeZoneName::is_daytime_now),
             contact,
             identities,
+            masked: false,
         }
     }
 }
@@ -346,7 +350,7 @@ pub async fn create_contact(
         contacts::add_identity(&mut tx, contact.id, identity, now).await?;
     }
     let identities = contacts::identities_in_tx(&mut tx, contact.id).await?;
-    let view = ContactView::new(contact, identities);
+    let mut view = ContactView::new(contact, identities);
     kefu_store::audit::record_in(
         &mut tx,
         Some(actor.user_id),
@@ -363,10 +367,11 @@ pub async fn create_contact(
         None,
         None,
         true,
-        &json!({ "contact": view.contact, "by": actor.user_id }),
+        &json!({ "contact_id": view.contact.id, "by": actor.user_id }),
     )
     .await?;
     commit(app, tx).await?;
+    crate::privacy::mask_view(actor, &mut view);
     Ok(view)
 }
 
@@ -414,7 +419,7 @@ pub async fn update_contact(
         )
         .await?;
     }
-    let view = ContactView::new(contact, identities);
+    let mut view = ContactView::new(contact, identities);
     append(
         app,
         &mut tx,
@@ -422,10 +427,11 @@ pub async fn update_contact(
         None,
         None,
         true,
-        &json!({ "contact": view.contact, "by": actor.user_id }),
+        &json!({ "contact_id": view.contact.id, "by": actor.user_id }),
     )
     .await?;
     commit(app, tx).await?;
+    crate::privacy::mask_view(actor, &mut view);
     Ok(view)
 }
 
@@ -435,7 +441,9 @@ pub async fn get_contact(app: &App, actor: &Actor, id: i64) -> AppResult<Contact
         .await?
         .ok_or(AppError::NotFound("contact"))?;
     let identities = contacts::identities(&app.db, id).await?;
-    Ok(ContactView::new(contact, identities))
+    let mut view = ContactView::new(contact, identities);
+    crate::privacy::mask_view(actor, &mut view);
+    Ok(view)
 }
 
 /// Filters for a contact list, as the API and the UI take them.
@@ -512,5 +520,9 @@ pub async fn list_contacts(
     if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) && filter.text.is_none() {
         return Ok(Vec::new());
     }
-    Ok(contacts::list(&app.db, &filter, limit).await?)
+    let mut rows = contacts::list(&app.db, &filter, limit).await?;
+    for row in &mut rows {
+        crate::privacy::mask_row(actor, row);
+    }
+    Ok(rows)
 }

@@ -10,9 +10,13 @@ mod error;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;
+pub mod merge;
 pub mod organisations;
+pub mod privacy;
 pub mod search;
 pub mod teams;
+pub mod timeline;
+pub mod transfer;
 pub mod users;
 pub mod widget;
 

@@ -260,7 +260,17 @@ async fn open_conversation(
     if let Some(row) = conversations::latest_row_for_contact(tx, inbox.id, contact_id).await? {
         return Ok(row);
     }
-    let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now_ms()).await?;
+    let now = now_ms();
+    let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now).await?;
+    let entry = kefu_store::timeline::NewEntry {
+        kind: "conversation",
+        ref_id: Some(id),
+        actor_user_id: None,
+        summary: &inbox.name,
+        detail: json!({ "inbox_id": inbox.id, "channel": inbox.channel }),
+        occurred_at: now,
+    };
+    kefu_store::timeline::record_for_contact(tx, contact_id, &entry, now).await?;
     let row = conversations::find_in_tx(tx, id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;

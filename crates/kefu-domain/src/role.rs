@@ -26,6 +26,17 @@ pub enum Permission {
     ManageUsers,
     /// Define the archive's custom fields and choice lists (member levels, sources).
     ManageArchive,
+    /// See customers' phones, emails and handles in full. Others see them masked
+    /// (138****5678) and may reveal one at a time, which is audited.
+    SeeFullIdentities,
+    /// Merge duplicate contacts or organisations.
+    MergeArchive,
+    /// Export customer lists to .xlsx/.csv, and import them.
+    ExportArchive,
+    /// Erase a customer's personal data on their request.
+    EraseArchive,
+    /// Read and filter the audit log.
+    ReadAudit,
 }
 
 impl Role {
@@ -57,7 +68,12 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         let least = match permission {
             Permission::WorkConversations => Role::Agent,
-            Permission::AssignOthers => Role::Supervisor,
+            Permission::AssignOthers | Permission::SeeFullIdentities | Permission::MergeArchive => {
+                Role::Supervisor
+            }
+            Permission::ExportArchive | Permission::EraseArchive | Permission::ReadAudit => {
+                Role::Manager
+            }
             Permission::ManageInboxes | Permission::ManageUsers | Permission::ManageArchive => {
                 Role::Admin
             }
@@ -69,6 +85,18 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn privacy_permissions_follow_the_role_ladder() {
+        assert!(!Role::Agent.allows(Permission::SeeFullIdentities));
+        assert!(Role::Supervisor.allows(Permission::SeeFullIdentities));
+        assert!(Role::Supervisor.allows(Permission::MergeArchive));
+        assert!(!Role::Supervisor.allows(Permission::ExportArchive));
+        assert!(Role::Manager.allows(Permission::ExportArchive));
+        assert!(Role::Manager.allows(Permission::EraseArchive));
+        assert!(Role::Manager.allows(Permission::ReadAudit));
+        assert!(!Role::Supervisor.allows(Permission::ReadAudit));
+    }
 
     #[test]
     fn agents_work_conversations_but_do_not_administer() {

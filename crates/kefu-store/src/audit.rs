@@ -71,6 +71,30 @@ pub async fn record(
 }
 
 pub async fn list(db: &Db, action: Option<&str>, limit: u64) -> StoreResult<Vec<AuditRow>> {
+    let filter = AuditFilter {
+        action: action.map(str::to_owned),
+        ..AuditFilter::default()
+    };
+    search(db, &filter, limit).await
+}
+
+/// What the audit log may be narrowed by; every filter given must hold.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub actor_user_id: Option<i64>,
+    /// An exact action (`contact.revealed`) or a family ending in `.` (`contact.`).
+    pub action: Option<String>,
+    /// Exact subjects (`contact:12`); a merged record's history lists several.
+    pub subjects: Vec<String>,
+    /// From (inclusive) and until (exclusive), UTC ms.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Keyset cursor: entries with a smaller id.
+    pub before_id: Option<i64>,
+}
+
+/// Audit entries newest first.
+pub async fn search(db: &Db, f: &AuditFilter, limit: u64) -> StoreResult<Vec<AuditRow>> {
     let mut q = Query::select();
     q.columns([
         AuditLog::Id,
@@ -83,10 +107,43 @@ pub async fn list(db: &Db, action: Option<&str>, limit: u64) -> StoreResult<Vec<
     .from(AuditLog::Table)
     .order_by(AuditLog::Id, Order::Desc)
     .limit(limit);
-    if let Some(a) = action {
-        q.and_where(Expr::col(AuditLog::Action).eq(a));
+    if let Some(a) = &f.action {
+        if let Some(family) = a.strip_suffix('.') {
+            let like = format!("{}.%", family.replace(['%', '_'], ""));
+            q.and_where(Expr::col(AuditLog::Action).like(like));
+        } else {
+            q.and_where(Expr::col(AuditLog::Action).eq(a.as_str()));
+        }
+    }
+    if let Some(actor) = f.actor_user_id {
+        q.and_where(Expr::col(AuditLog::ActorUserId).eq(actor));
+    }
+    if !f.subjects.is_empty() {
+        q.and_where(Expr::col(AuditLog::Subject).is_in(f.subjects.iter().map(String::as_str)));
+    }
+    if let Some(since) = f.since {
+        q.and_where(Expr::col(AuditLog::CreatedAt).gte(since));
+    }
+    if let Some(until) = f.until {
+        q.and_where(Expr::col(AuditLog::CreatedAt).lt(until));
+    }
+    if let Some(id) = f.before_id {
+        q.and_where(Expr::col(AuditLog::Id).lt(id));
     }
     db.fetch_all(&q).await
+}
+
+/// Replaces the detail of every entry about `subject` (erasure keeps who did what and
+/// when, not the personal data the entries carried).
+pub async fn scrub_subject(tx: &mut Tx, subject: &str, detail: &str) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(AuditLog::Table)
+            .value(AuditLog::Detail, detail)
+            .and_where(Expr::col(AuditLog::Subject).eq(subject))
+            .take(),
+    )
+    .await
 }
 
 crate::record! {

@@ -245,3 +245,18 @@ pub enum AuditLog {
     Detail,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum TimelineEntries {
+    Table,
+    Id,
+    ContactId,
+    OrganisationId,
+    Kind,
+    RefId,
+    ActorUserId,
+    Summary,
+    Detail,
+    OccurredAt,
+    CreatedAt,
+}

@@ -166,3 +166,16 @@ pub async fn anyone_online(tx: &mut Tx, team_id: Option<i64>) -> StoreResult<boo
     let row: Option<(i64,)> = tx.fetch_optional(&q).await?;
     Ok(row.is_some())
 }
+
+/// Every user's name by id (staff lists are small: tens to hundreds).
+pub async fn names(db: &Db) -> StoreResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = db
+        .fetch_all(
+            &Query::select()
+                .columns([Users::Id, Users::Name])
+                .from(Users::Table)
+                .take(),
+        )
+        .await?;
+    Ok(rows.into_iter().collect())
+}

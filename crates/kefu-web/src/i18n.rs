@@ -4,8 +4,25 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use kefu_domain::UiLocale;
 
-const ZH_CN: &str = include_str!("../locales/zh-CN.ftl");
-const EN: &str = include_str!("../locales/en.ftl");
+// One file per area of the product, joined at compile time.
+const ZH_CN: &str = concat!(
+    include_str!("../locales/zh-CN.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/customers.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/merge.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/transfer.ftl"),
+);
+const EN: &str = concat!(
+    include_str!("../locales/en.ftl"),
+    "\n",
+    include_str!("../locales/en/customers.ftl"),
+    "\n",
+    include_str!("../locales/en/merge.ftl"),
+    "\n",
+    include_str!("../locales/en/transfer.ftl"),
+);
 
 /// Both bundles, parsed once at start-up.
 pub struct I18n {

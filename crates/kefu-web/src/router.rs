@@ -1,6 +1,9 @@
 //! Every route kefu serves, on one screen.
 
-use crate::api::{archive, contacts, conversations, inboxes, me, openapi, organisations, people};
+use crate::api::{
+    archive, contacts, conversations, customers, inboxes, me, merge, openapi, organisations,
+    people, transfer,
+};
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
 use crate::{stream, widget};
@@ -76,6 +79,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/{id}/read", post(conversations::mark_read))
         .route("/events/stream", get(stream::staff_stream))
+        .merge(customers::routes())
+        .merge(merge::routes())
+        .merge(transfer::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -122,7 +128,10 @@ pub fn router(state: AppState) -> Router {
         .route("/profile", get(settings::show_profile))
         .route("/profile/locale", post(settings::set_locale))
         .route("/profile/availability", post(settings::set_availability))
-        .route("/profile/tokens", post(settings::create_token));
+        .route("/profile/tokens", post(settings::create_token))
+        .merge(ui::customers::routes())
+        .merge(ui::duplicates::routes())
+        .merge(ui::transfer::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

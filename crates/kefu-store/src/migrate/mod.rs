@@ -13,6 +13,8 @@ pub struct Migration {
 }
 
 mod archive;
+mod imports;
+mod timeline;
 
 pub static MIGRATIONS: &[Migration] = &[
     Migration {
@@ -24,6 +26,16 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "customer archive",
         statements: archive::archive,
+    },
+    Migration {
+        version: 3,
+        name: "customer timeline",
+        statements: timeline::timeline,
+    },
+    Migration {
+        version: 4,
+        name: "imports",
+        statements: imports::imports,
     },
 ];
 

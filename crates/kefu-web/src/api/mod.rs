@@ -3,11 +3,14 @@
 pub mod archive;
 pub mod contacts;
 pub mod conversations;
+pub mod customers;
 pub mod inboxes;
 pub mod me;
+pub mod merge;
 pub mod openapi;
 pub mod organisations;
 pub mod people;
+pub mod transfer;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -47,5 +47,14 @@ impl Modify for BearerAuth {
 
 /// The document as JSON text.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    // Each feature's routes describe themselves; merged here in a fixed order.
+    for part in [
+        super::customers::CustomersApi::openapi(),
+        super::merge::MergeApi::openapi(),
+        super::transfer::TransferApi::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc
 }

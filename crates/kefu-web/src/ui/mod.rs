@@ -3,8 +3,11 @@
 
 pub mod auth;
 pub mod conversations;
+pub mod customers;
+pub mod duplicates;
 pub mod settings;
 mod templates;
+pub mod transfer;
 
 pub use templates::environment;
 

@@ -22,6 +22,29 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("team.html", include_str!("../../templates/team.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
+    (
+        "customers.html",
+        include_str!("../../templates/customers.html"),
+    ),
+    ("contact.html", include_str!("../../templates/contact.html")),
+    (
+        "organisation.html",
+        include_str!("../../templates/organisation.html"),
+    ),
+    (
+        "contact_form.html",
+        include_str!("../../templates/contact_form.html"),
+    ),
+    (
+        "organisation_form.html",
+        include_str!("../../templates/organisation_form.html"),
+    ),
+    ("audit.html", include_str!("../../templates/audit.html")),
+    (
+        "duplicates.html",
+        include_str!("../../templates/duplicates.html"),
+    ),
+    ("import.html", include_str!("../../templates/import.html")),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

@@ -4,9 +4,12 @@
 mod archive;
 mod auth;
 mod conversations;
+mod customers;
 mod events;
 mod helpers;
+mod merge;
 mod openapi;
 mod people;
+mod transfer;
 mod ui;
 mod widget;

@@ -1,0 +1,1 @@
+//! Merging duplicate contacts and organisations, and finding likely duplicates.

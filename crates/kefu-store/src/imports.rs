@@ -1,0 +1,1 @@
+//! Import runs, their bad rows, and saved column mappings.

@@ -1,0 +1,1 @@
+//! Moving everything that belongs to one record onto another.

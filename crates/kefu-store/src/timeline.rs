@@ -1,0 +1,166 @@
+//! One timeline per customer. Any feature with something to show on a contact's or an
+//! organisation's page (a conversation, a note, a call, a merge, later orders and
+//! after-sales cases) writes an entry in its own transaction; the page reads one table.
+
+use crate::schema::{Contacts, TimelineEntries};
+use crate::{Db, JsonText, StoreResult, Tx};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use serde::Serialize;
+
+crate::record! {
+    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+    pub struct TimelineRow {
+        pub id: i64,
+        pub contact_id: Option<i64>,
+        pub organisation_id: Option<i64>,
+        /// What happened: `conversation`, `note`, `call`, `merge`, `erasure`, … (later
+        /// issues add `order`, `after_sales`, `review`, `survey`, `task`, `visit`).
+        pub kind: String,
+        /// The id of the row in the kind's own table (conversation id, order id …).
+        pub ref_id: Option<i64>,
+        pub actor_user_id: Option<i64>,
+        pub summary: String,
+        #[schema(value_type = Object)]
+        pub detail: JsonText<serde_json::Value>,
+        pub occurred_at: i64,
+        pub created_at: i64,
+    }
+}
+
+/// Whose timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Contact(i64),
+    Organisation(i64),
+}
+
+/// An entry to record.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub kind: &'a str,
+    pub ref_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub summary: &'a str,
+    pub detail: serde_json::Value,
+    pub occurred_at: i64,
+}
+
+/// Records an entry on a contact's timeline; it also shows on the timeline of the
+/// organisation the contact belongs to at that moment.
+pub async fn record_for_contact(
+    tx: &mut Tx,
+    contact_id: i64,
+    e: &NewEntry<'_>,
+    now: i64,
+) -> StoreResult<i64> {
+    let organisation = Query::select()
+        .column(Contacts::OrganisationId)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::Id).eq(contact_id))
+        .take();
+    insert(
+        tx,
+        Some(contact_id),
+        Expr::SubQuery(None, Box::new(organisation.into())),
+        e,
+        now,
+    )
+    .await
+}
+
+/// Records an entry on an organisation's own timeline (no contact).
+pub async fn record_for_organisation(
+    tx: &mut Tx,
+    organisation_id: i64,
+    e: &NewEntry<'_>,
+    now: i64,
+) -> StoreResult<i64> {
+    insert(tx, None, Expr::val(organisation_id), e, now).await
+}
+
+async fn insert(
+    tx: &mut Tx,
+    contact_id: Option<i64>,
+    organisation: Expr,
+    e: &NewEntry<'_>,
+    now: i64,
+) -> StoreResult<i64> {
+    let t = TimelineEntries::Table;
+    let (id,): (i64,) = tx
+        .fetch_one(
+            &Query::insert()
+                .into_table(t)
+                .columns([
+                    TimelineEntries::ContactId,
+                    TimelineEntries::OrganisationId,
+                    TimelineEntries::Kind,
+                    TimelineEntries::RefId,
+                    TimelineEntries::ActorUserId,
+                    TimelineEntries::Summary,
+                    TimelineEntries::Detail,
+                    TimelineEntries::OccurredAt,
+                    TimelineEntries::CreatedAt,
+                ])
+                .values_panic([
+                    contact_id.into(),
+                    organisation,
+                    e.kind.into(),
+                    e.ref_id.into(),
+                    e.actor_user_id.into(),
+                    e.summary.into(),
+                    e.detail.to_string().into(),
+                    e.occurred_at.into(),
+                    now.into(),
+                ])
+                .returning_col(TimelineEntries::Id)
+                .take(),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Keyset position in a timeline: entries strictly older than this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Before {
+    pub occurred_at: i64,
+    pub id: i64,
+}
+
+/// A timeline newest first, `limit` entries older than `before`.
+pub async fn list(
+    db: &Db,
+    owner: Owner,
+    before: Option<Before>,
+    limit: u64,
+) -> StoreResult<Vec<TimelineRow>> {
+    let mut q = Query::select();
+    q.columns([
+        TimelineEntries::Id,
+        TimelineEntries::ContactId,
+        TimelineEntries::OrganisationId,
+        TimelineEntries::Kind,
+        TimelineEntries::RefId,
+        TimelineEntries::ActorUserId,
+        TimelineEntries::Summary,
+        TimelineEntries::Detail,
+        TimelineEntries::OccurredAt,
+        TimelineEntries::CreatedAt,
+    ])
+    .from(TimelineEntries::Table)
+    .order_by(TimelineEntries::OccurredAt, Order::Desc)
+    .order_by(TimelineEntries::Id, Order::Desc)
+    .limit(limit);
+    match owner {
+        Owner::Contact(id) => q.and_where(Expr::col(TimelineEntries::ContactId).eq(id)),
+        Owner::Organisation(id) => q.and_where(Expr::col(TimelineEntries::OrganisationId).eq(id)),
+    };
+    if let Some(b) = before {
+        let at = Expr::col(TimelineEntries::OccurredAt);
+        q.and_where(
+            at.clone().lt(b.occurred_at).or(at
+                .eq(b.occurred_at)
+                .and(Expr::col(TimelineEntries::Id).lt(b.id))),
+        );
+    }
+    db.fetch_all(&q).await
+}

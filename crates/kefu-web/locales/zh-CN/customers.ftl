@@ -1,0 +1,1 @@
+# customers: 中文文本

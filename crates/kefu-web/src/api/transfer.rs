@@ -1,0 +1,13 @@
+//! Importing and exporting contacts and organisations (.xlsx, .csv).
+
+use crate::state::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct TransferApi;
