@@ -13,6 +13,7 @@ pub struct Migration {
 }
 
 mod archive;
+mod duplicates;
 mod imports;
 mod timeline;
 
@@ -36,6 +37,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "imports",
         statements: imports::imports,
+    },
+    Migration {
+        version: 5,
+        name: "duplicates",
+        statements: duplicates::duplicates,
     },
 ];
 
