@@ -236,7 +236,7 @@ pub fn validate(input: &ContactInput) -> AppResult<ValidContact> {
 }
 
 /// The contact's search tokens: names, company, identities and tags.
-pub(crate) fn search_tokens(
+pub fn search_tokens(
     f: &ContactFields,
     identities: &[NewIdentity],
     organisation: Option<&str>,

@@ -37,6 +37,8 @@ pub enum Command {
     Demo,
     /// Measure the message write path and the event stream (see docs/PERFORMANCE.md).
     Bench(crate::bench::BenchArgs),
+    /// Measure search and list times on a generated archive of 1,000,000 contacts.
+    BenchArchive(crate::bench_archive::ArchiveBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,6 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => demo(&config).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::BenchArchive(args) => crate::bench_archive::run(args).await,
     }
 }
 
