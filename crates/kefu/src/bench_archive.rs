@@ -409,7 +409,7 @@ async fn generate(db: &Db, args: &ArchiveBenchArgs) -> anyhow::Result<()> {
             tx.execute(&tags).await?;
         }
         tx.commit().await?;
-        if n % 100_000 == 0 {
+        if n.is_multiple_of(100_000) {
             println!(
                 "generated {n} contacts in {:.1}s",
                 started.elapsed().as_secs_f64()
