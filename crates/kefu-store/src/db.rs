@@ -285,7 +285,11 @@ impl Db {
         schema: Option<&str>,
         max_connections: u32,
     ) -> StoreResult<Self> {
-        let mut opts = PgConnectOptions::from_str(url)?;
+        // Plans are made for each query's own values: how many rows a search term
+        // matches differs by orders of magnitude ("贸易" against one phone number), and a
+        // generic plan made without the values (nor the page size) can cost 100× more.
+        let mut opts =
+            PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
         if let Some(schema) = schema {
             opts = opts.options([("search_path", schema)]);
         }

@@ -29,7 +29,7 @@ pub(crate) fn restrict(q: &mut SelectStatement, backend: Backend, table: &str, t
         }
         Backend::Postgres => {
             q.and_where(Expr::cust_with_values(
-                format!("{table}.search_tokens::tsvector @@ $1::tsquery"),
+                format!("{table}.search_vector @@ $1::tsquery"),
                 [text.tsquery.clone()],
             ));
         }

@@ -100,49 +100,20 @@ fn phone(n: usize) -> String {
 }
 
 pub async fn run(args: ArchiveBenchArgs) -> anyhow::Result<()> {
-    let (db, serve_env) = match &args.postgres {
-        Some(url) => {
-            let admin = Db::connect_postgres(url, None, 1).await?;
-            let pool = admin.pg_pool().expect("postgres").clone();
-            let exists: Option<(i32,)> =
-                sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = 'kefu_bench'")
-                    .fetch_optional(&pool)
-                    .await?;
-            if exists.is_none() {
-                sqlx::raw_sql("CREATE DATABASE kefu_bench")
-                    .execute(&pool)
-                    .await?;
-            }
-            admin.close().await;
-            let bench_url = replace_database(url, "kefu_bench");
-            let db = Db::connect_postgres(&bench_url, None, 4).await?;
-            (db, ("KEFU_DATABASE_URL", bench_url))
+    let (mut db, serve_env) = open(&args, false).await?;
+    let existing = count_contacts(&db).await?;
+    if existing != args.contacts as i64 {
+        if existing > 0 {
+            println!(
+                "the kept archive has {existing} contacts, not {}: generating it again",
+                args.contacts
+            );
+            db.close().await;
+            db = open(&args, true).await?.0;
         }
-        None => {
-            std::fs::create_dir_all(&args.dir)?;
-            let db = Db::open_sqlite(&args.dir.join("kefu.sqlite3")).await?;
-            (
-                db,
-                ("KEFU_DATA_DIR", args.dir.to_string_lossy().into_owned()),
-            )
-        }
-    };
-    db.migrate().await?;
-    let existing: (i64,) = db
-        .fetch_one(
-            &Query::select()
-                .expr(sea_query::Expr::cust("COUNT(*)"))
-                .from(Contacts::Table)
-                .take(),
-        )
-        .await?;
-    if existing.0 < args.contacts as i64 {
         generate(&db, &args).await?;
     } else {
-        println!(
-            "reusing the archive already generated ({} contacts)",
-            existing.0
-        );
+        println!("reusing the archive already generated ({existing} contacts)");
     }
     let token = admin_token(&db).await?;
     let backend = db.backend();
@@ -162,6 +133,62 @@ pub async fn run(args: ArchiveBenchArgs) -> anyhow::Result<()> {
     let _ = server.kill();
     let _ = server.wait();
     result
+}
+
+/// The benchmark's database, migrated; `fresh` starts it over.
+async fn open(
+    args: &ArchiveBenchArgs,
+    fresh: bool,
+) -> anyhow::Result<(Db, (&'static str, String))> {
+    let (db, serve_env) = match &args.postgres {
+        Some(url) => {
+            let admin = Db::connect_postgres(url, None, 1).await?;
+            let pool = admin.pg_pool().expect("postgres").clone();
+            if fresh {
+                sqlx::raw_sql("DROP DATABASE IF EXISTS kefu_bench WITH (FORCE)")
+                    .execute(&pool)
+                    .await?;
+            }
+            let exists: Option<(i32,)> =
+                sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = 'kefu_bench'")
+                    .fetch_optional(&pool)
+                    .await?;
+            if exists.is_none() {
+                sqlx::raw_sql("CREATE DATABASE kefu_bench")
+                    .execute(&pool)
+                    .await?;
+            }
+            admin.close().await;
+            let bench_url = replace_database(url, "kefu_bench");
+            let db = Db::connect_postgres(&bench_url, None, 4).await?;
+            (db, ("KEFU_DATABASE_URL", bench_url))
+        }
+        None => {
+            if fresh {
+                std::fs::remove_dir_all(&args.dir)?;
+            }
+            std::fs::create_dir_all(&args.dir)?;
+            let db = Db::open_sqlite(&args.dir.join("kefu.sqlite3")).await?;
+            (
+                db,
+                ("KEFU_DATA_DIR", args.dir.to_string_lossy().into_owned()),
+            )
+        }
+    };
+    db.migrate().await?;
+    Ok((db, serve_env))
+}
+
+async fn count_contacts(db: &Db) -> anyhow::Result<i64> {
+    let (n,): (i64,) = db
+        .fetch_one(
+            &Query::select()
+                .expr(sea_query::Expr::cust("COUNT(*)"))
+                .from(Contacts::Table)
+                .take(),
+        )
+        .await?;
+    Ok(n)
 }
 
 fn replace_database(url: &str, name: &str) -> String {
@@ -464,7 +491,7 @@ fn cases(args: &ArchiveBenchArgs, backend: Backend) -> Vec<Case> {
     let search_sql = |table: &str, cols: &str, from: &str, alias: &str| {
         if pg {
             format!(
-                "SELECT {cols} {from} WHERE {alias}.search_tokens::tsvector @@ $1::tsquery \
+                "SELECT {cols} {from} WHERE {alias}.search_vector @@ $1::tsquery \
                  AND {alias}.merged_into IS NULL ORDER BY {alias}.id DESC LIMIT 50"
             )
         } else {

@@ -1,4 +1,6 @@
-//! Migration 3: one timeline per customer, and indexes for reading the audit log.
+//! Migration 3: one timeline per customer, indexes for reading the audit log, and on
+//! PostgreSQL stored search vectors (casting the tokens on every row checked cost ~9 µs
+//! a row when a search walks the newest contacts first).
 
 use crate::db::Backend;
 
@@ -7,7 +9,7 @@ pub(super) fn timeline(b: Backend) -> Vec<String> {
         Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
         Backend::Postgres => "BIGSERIAL PRIMARY KEY",
     };
-    vec![
+    let mut out = vec![
         // Every feature that has something to show on a customer's page writes an entry
         // here in its own transaction (kind + the id in its own table + a summary).
         format!(
@@ -37,5 +39,18 @@ pub(super) fn timeline(b: Backend) -> Vec<String> {
         "CREATE INDEX ix_audit_log_subject ON audit_log (subject, id)".into(),
         "CREATE INDEX ix_audit_log_actor ON audit_log (actor_user_id, id)".into(),
         "CREATE INDEX ix_audit_log_action ON audit_log (action, id)".into(),
-    ]
+    ];
+    if b == Backend::Postgres {
+        for table in ["contacts", "organisations"] {
+            out.extend([
+                format!(
+                    "ALTER TABLE {table} ADD COLUMN search_vector tsvector \
+                     GENERATED ALWAYS AS (search_tokens::tsvector) STORED"
+                ),
+                format!("DROP INDEX ix_{table}_search"),
+                format!("CREATE INDEX ix_{table}_search ON {table} USING gin (search_vector)"),
+            ]);
+        }
+    }
+    out
 }
