@@ -165,7 +165,14 @@ pub async fn merge_contacts(
             survivor,
         )
         .await?,
-        messages: repoint(tx, Messages::Table, Messages::AuthorContactId, loser, survivor).await?,
+        messages: repoint(
+            tx,
+            Messages::Table,
+            Messages::AuthorContactId,
+            loser,
+            survivor,
+        )
+        .await?,
         timeline_entries: repoint(
             tx,
             TimelineEntries::Table,
@@ -231,7 +238,10 @@ pub async fn merge_organisations(
                 (O::TaxNo, fill(&s.tax_no, &l.tax_no).into()),
                 (O::Address, fill(&s.address, &l.address).into()),
                 (O::Country, fill(&s.country, &l.country).into()),
-                (O::MemberLevel, fill(&s.member_level, &l.member_level).into()),
+                (
+                    O::MemberLevel,
+                    fill(&s.member_level, &l.member_level).into(),
+                ),
                 (
                     O::SourceChannel,
                     fill(&s.source_channel, &l.source_channel).into(),
@@ -291,4 +301,17 @@ pub async fn merge_organisations(
         moved,
         contact_ids: contact_ids.into_iter().map(|(id,)| id).collect(),
     })
+}
+
+/// Stores an organisation's search tokens (recomputed by the caller after a merge).
+pub async fn set_organisation_tokens(tx: &mut Tx, id: i64, tokens: &str) -> StoreResult<()> {
+    tx.execute(
+        &Query::update()
+            .table(Organisations::Table)
+            .value(Organisations::SearchTokens, tokens)
+            .and_where(Expr::col(Organisations::Id).eq(id))
+            .take(),
+    )
+    .await?;
+    Ok(())
 }

@@ -48,7 +48,12 @@ pub async fn set_keys(tx: &mut Tx, entity: &str, id: i64, keys: &BTreeSet<Key>) 
                     DuplicateKeys::Kind,
                     DuplicateKeys::Key,
                 ])
-                .values_panic([entity.into(), id.into(), kind.as_str().into(), key.as_str().into()])
+                .values_panic([
+                    entity.into(),
+                    id.into(),
+                    kind.as_str().into(),
+                    key.as_str().into(),
+                ])
                 .take(),
         )
         .await?;
@@ -169,8 +174,14 @@ pub async fn pairs(db: &Db, entity: &str, rows: u64) -> StoreResult<Vec<KeyPair>
             Expr::col((b.clone(), DuplicateKeys::Entity))
                 .equals((a.clone(), DuplicateKeys::Entity))
                 .and(Expr::col((b.clone(), DuplicateKeys::Shared)).eq(true))
-                .and(Expr::col((b.clone(), DuplicateKeys::Kind)).equals((a.clone(), DuplicateKeys::Kind)))
-                .and(Expr::col((b.clone(), DuplicateKeys::Key)).equals((a.clone(), DuplicateKeys::Key)))
+                .and(
+                    Expr::col((b.clone(), DuplicateKeys::Kind))
+                        .equals((a.clone(), DuplicateKeys::Kind)),
+                )
+                .and(
+                    Expr::col((b.clone(), DuplicateKeys::Key))
+                        .equals((a.clone(), DuplicateKeys::Key)),
+                )
                 .and(
                     Expr::col((b.clone(), DuplicateKeys::EntityId))
                         .gt(Expr::col((a.clone(), DuplicateKeys::EntityId))),
