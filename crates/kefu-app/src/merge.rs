@@ -17,6 +17,7 @@ use kefu_domain::time::now_ms;
 use kefu_domain::{Invalid, Permission};
 use kefu_store::Tx;
 use kefu_store::contacts::{self, ContactRow};
+use kefu_store::merge::Moved;
 use kefu_store::organisations::{self, OrganisationFields, OrganisationRow};
 use kefu_store::timeline::{self, NewEntry};
 use serde_json::{Value, json};
@@ -70,35 +71,51 @@ async fn live_organisation(tx: &mut Tx, id: i64) -> AppResult<OrganisationRow> {
     }
 }
 
-/// Audits a merge on both records' subjects: the survivor's entry keeps a snapshot
-/// of the removed record; the removed record's own earlier entries stay as they are.
-async fn audit_both(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: &str,
-    subject: &str,
-    (survivor, loser): (i64, i64),
-    detail: Value,
+/// A merge done, as the audit log, the timeline and the event log tell it.
+struct Done<'a> {
+    entity: Entity,
+    survivor: i64,
+    loser: i64,
+    /// The removed record's name (the timeline entry's summary).
+    name: &'a str,
+    moved: Moved,
+    /// The removed record as it was, kept in the survivor's audit entry.
+    snapshot: Value,
     now: i64,
-) -> AppResult<()> {
-    kefu_store::audit::record_in(
-        tx,
-        Some(actor.user_id),
-        action,
-        &format!("{subject}:{survivor}"),
-        &detail.to_string(),
-        now,
-    )
-    .await?;
-    kefu_store::audit::record_in(
-        tx,
-        Some(actor.user_id),
-        action,
-        &format!("{subject}:{loser}"),
-        &json!({ "survivor_id": survivor, "merged_id": loser }).to_string(),
-        now,
-    )
-    .await?;
+}
+
+/// Audits a merge on both records' subjects (the removed record's earlier entries stay
+/// as they are), writes the survivor's timeline entry and appends the event.
+async fn record(app: &App, tx: &mut Tx, actor: &Actor, d: Done<'_>) -> AppResult<()> {
+    let entity = d.entity.as_str();
+    let action = format!("{entity}.merged");
+    let detail = json!({
+        "survivor_id": d.survivor, "merged_id": d.loser, "moved": d.moved, "merged": d.snapshot,
+    });
+    let loser_detail = json!({ "survivor_id": d.survivor, "merged_id": d.loser });
+    for (id, detail) in [(d.survivor, detail), (d.loser, loser_detail)] {
+        let subject = format!("{entity}:{id}");
+        let detail = detail.to_string();
+        kefu_store::audit::record_in(tx, Some(actor.user_id), &action, &subject, &detail, d.now)
+            .await?;
+    }
+    let entry = NewEntry {
+        kind: "merge",
+        ref_id: Some(d.loser),
+        actor_user_id: Some(actor.user_id),
+        summary: d.name,
+        detail: json!({ "merged_id": d.loser, "moved": d.moved }),
+        occurred_at: d.now,
+    };
+    match d.entity {
+        Entity::Contact => timeline::record_for_contact(tx, d.survivor, &entry, d.now).await?,
+        Entity::Organisation => {
+            timeline::record_for_organisation(tx, d.survivor, &entry, d.now).await?
+        }
+    };
+    let event =
+        json!({ format!("{entity}_id"): d.survivor, "merged_id": d.loser, "by": actor.user_id });
+    append(app, tx, &action, None, None, true, &event).await?;
     Ok(())
 }
 
@@ -122,31 +139,16 @@ pub async fn merge_contacts(
         .ok_or(AppError::NotFound("contact"))?;
     crate::organisations::reindex_contact(&mut tx, &row).await?;
     index_contact(&mut tx, survivor).await?;
-    let detail = json!({
-        "survivor_id": survivor, "merged_id": loser, "moved": moved,
-        "merged": { "contact": removed, "identities": removed_identities },
-    });
-    audit_both(
-        &mut tx,
-        actor,
-        "contact.merged",
-        "contact",
-        (survivor, loser),
-        detail,
+    let done = Done {
+        entity: Entity::Contact,
+        survivor,
+        loser,
+        name: &removed.name,
+        moved,
+        snapshot: json!({ "contact": removed, "identities": removed_identities }),
         now,
-    )
-    .await?;
-    let entry = NewEntry {
-        kind: "merge",
-        ref_id: Some(loser),
-        actor_user_id: Some(actor.user_id),
-        summary: &removed.name,
-        detail: json!({ "merged_id": loser, "moved": moved }),
-        occurred_at: now,
     };
-    timeline::record_for_contact(&mut tx, survivor, &entry, now).await?;
-    let event = json!({ "contact_id": survivor, "merged_id": loser, "by": actor.user_id });
-    append(app, &mut tx, "contact.merged", None, None, true, &event).await?;
+    record(app, &mut tx, actor, done).await?;
     commit(app, tx).await?;
     crate::contacts::get_contact(app, actor, survivor).await
 }
@@ -177,40 +179,16 @@ pub async fn merge_organisations(
             index_contact(&mut tx, *id).await?;
         }
     }
-    let detail = json!({
-        "survivor_id": survivor, "merged_id": loser, "moved": merged.moved, "merged": removed,
-    });
-    let ids = (survivor, loser);
-    audit_both(
-        &mut tx,
-        actor,
-        "organisation.merged",
-        "organisation",
-        ids,
-        detail,
+    let done = Done {
+        entity: Entity::Organisation,
+        survivor,
+        loser,
+        name: &removed.name,
+        moved: merged.moved,
+        snapshot: json!(removed),
         now,
-    )
-    .await?;
-    let entry = NewEntry {
-        kind: "merge",
-        ref_id: Some(loser),
-        actor_user_id: Some(actor.user_id),
-        summary: &removed.name,
-        detail: json!({ "merged_id": loser, "moved": merged.moved }),
-        occurred_at: now,
     };
-    timeline::record_for_organisation(&mut tx, survivor, &entry, now).await?;
-    let event = json!({ "organisation_id": survivor, "merged_id": loser, "by": actor.user_id });
-    append(
-        app,
-        &mut tx,
-        "organisation.merged",
-        None,
-        None,
-        true,
-        &event,
-    )
-    .await?;
+    record(app, &mut tx, actor, done).await?;
     commit(app, tx).await?;
     Ok(row)
 }

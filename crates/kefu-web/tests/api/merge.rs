@@ -15,6 +15,15 @@ async fn created(t: &TestApp, token: &str, path: &str, body: Value) -> i64 {
     v["id"].as_i64().unwrap()
 }
 
+/// A contact created by the admin; its id.
+async fn contact(t: &TestApp, body: Value) -> i64 {
+    created(t, &t.admin_token, "/api/v1/contacts", body).await
+}
+
+async fn organisation(t: &TestApp, body: Value) -> i64 {
+    created(t, &t.admin_token, "/api/v1/organisations", body).await
+}
+
 async fn json_ok(t: &TestApp, token: &str, path: &str) -> Value {
     let r = t.get(path, token).await;
     assert_eq!(r.status(), StatusCode::OK, "{path}");
@@ -44,6 +53,17 @@ async fn count_where(t: &TestApp, table: &str, column: &str, id: i64) -> i64 {
         .take();
     let (n,): (i64,) = t.app().db.fetch_one(&q).await.expect("count");
     n
+}
+
+/// A field of every entry of a list page.
+fn strings<'a>(page: &'a Value, field: &str) -> Vec<&'a str> {
+    let data = page["data"].as_array().unwrap();
+    data.iter().map(|e| e[field].as_str().unwrap()).collect()
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    let data = page["data"].as_array().unwrap();
+    data.iter().map(|e| e["id"].as_i64().unwrap()).collect()
 }
 
 fn values(view: &Value) -> Vec<String> {
@@ -88,19 +108,15 @@ async fn merging_contacts_moves_conversations_messages_identities_timeline_and_t
     let (conversation, visitor) = t.conversation(&widget, "你好，我想问一下报价").await;
     let conv: Value = json_ok(&t, &admin, &format!("/api/v1/conversations/{conversation}")).await;
     let visitor_contact = conv["contact_id"].as_i64().unwrap();
-    let keeper = created(
+    let keeper = contact(
         &t,
-        &admin,
-        "/api/v1/contacts",
         json!({
             "name": "王芳", "phone": "13800138000", "tags": ["VIP"], "country": "CN"
         }),
     )
     .await;
-    let other = created(
+    let other = contact(
         &t,
-        &admin,
-        "/api/v1/contacts",
         json!({
             "name": "Wang Fang", "title": "采购", "email": "wang.fang@example.com",
             "handles": [{"kind": "wechat", "value": "wangfang88"}], "tags": ["VIP", "展会"],
@@ -137,17 +153,20 @@ async fn merging_contacts_moves_conversations_messages_identities_timeline_and_t
     assert_eq!(view["email"], "wang.fang@example.com");
     assert_eq!(view["consent_email"], true);
     assert_eq!(view["tags"], json!(["VIP", "展会"]));
-    let ids = values(&view);
+    let identities = values(&view);
     for expected in [
         "phone:+8613800138000",
         "email:wang.fang@example.com",
         "wechat:wangfang88",
     ] {
-        assert!(ids.contains(&expected.to_owned()), "{expected} in {ids:?}");
+        assert!(
+            identities.contains(&expected.to_owned()),
+            "{expected} in {identities:?}"
+        );
     }
     assert!(
-        ids.iter().any(|i| i.starts_with("widget_visitor:")),
-        "the visitor id moved: {ids:?}"
+        identities.iter().any(|i| i.starts_with("widget_visitor:")),
+        "the visitor id moved: {identities:?}"
     );
     assert_eq!(
         [
@@ -197,12 +216,7 @@ async fn merging_contacts_moves_conversations_messages_identities_timeline_and_t
 
     // Timeline: the conversation, the note and both merges are on the survivor's.
     let timeline = json_ok(&t, &admin, &format!("/api/v1/contacts/{keeper}/timeline")).await;
-    let kinds: Vec<&str> = timeline["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strings(&timeline, "kind");
     for kind in ["conversation", "note", "merge"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
@@ -211,12 +225,7 @@ async fn merging_contacts_moves_conversations_messages_identities_timeline_and_t
     // Found by the removed record's phone, email, handle and tag; the tombstone is not listed.
     for q in ["wangfang88", "wang.fang", "展会", "Wang"] {
         let list = json_ok(&t, &admin, &format!("/api/v1/contacts?q={q}")).await;
-        let found: Vec<i64> = list["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_i64().unwrap())
-            .collect();
+        let found: Vec<i64> = ids(&list);
         assert_eq!(found, vec![keeper], "search {q}");
     }
 
@@ -227,12 +236,7 @@ async fn merging_contacts_moves_conversations_messages_identities_timeline_and_t
         &format!("/api/v1/audit?subject=contact:{other}"),
     )
     .await;
-    let actions: Vec<&str> = trail["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = strings(&trail, "action");
     assert_eq!(actions, vec!["contact.merged", "contact.created"]);
     let trail = json_ok(
         &t,
@@ -252,10 +256,8 @@ async fn merging_contacts_moves_conversations_messages_identities_timeline_and_t
 async fn merging_organisations_moves_their_contacts_and_fills_empty_fields() {
     let t = TestApp::spawn().await;
     let admin = t.admin_token.clone();
-    let keeper = created(
+    let keeper = organisation(
         &t,
-        &admin,
-        "/api/v1/organisations",
         json!({
             "name": "深圳华强电子有限公司", "products": ["电容"], "tags": ["重点客户"]
         }),
@@ -283,13 +285,7 @@ async fn merging_organisations_moves_their_contacts_and_fills_empty_fields() {
         }),
     )
     .await;
-    let li = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
-        json!({ "name": "李伟", "organisation_id": other }),
-    )
-    .await;
+    let li = contact(&t, json!({ "name": "李伟", "organisation_id": other })).await;
     let note = t
         .post(
             &format!("/api/v1/contacts/{li}/timeline"),
@@ -325,12 +321,7 @@ async fn merging_organisations_moves_their_contacts_and_fills_empty_fields() {
         &format!("/api/v1/organisations/{keeper}/timeline"),
     )
     .await;
-    let kinds: Vec<&str> = timeline["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strings(&timeline, "kind");
     assert!(
         kinds.contains(&"note") && kinds.contains(&"merge"),
         "{kinds:?}"
@@ -338,12 +329,7 @@ async fn merging_organisations_moves_their_contacts_and_fills_empty_fields() {
     let gone = json_ok(&t, &admin, &format!("/api/v1/organisations/{other}")).await;
     assert_eq!(gone["merged_into"], keeper);
     let list = json_ok(&t, &admin, "/api/v1/organisations?q=华强").await;
-    let found: Vec<i64> = list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_i64().unwrap())
-        .collect();
+    let found: Vec<i64> = ids(&list);
     assert_eq!(found, vec![keeper]);
     let trail = json_ok(
         &t,
@@ -360,20 +346,12 @@ async fn agents_may_not_merge_or_dismiss_and_see_identities_masked() {
     let admin = t.admin_token.clone();
     let agent = t.user_token("agent@shop.test", "小李", "agent").await;
     // The same London number typed once with the US country code.
-    let a = created(
+    let a = contact(
         &t,
-        &admin,
-        "/api/v1/contacts",
         json!({ "name": "Amy Clark", "phone": "+44 20 7946 0958" }),
     )
     .await;
-    let b = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
-        json!({ "name": "Amy C.", "phone": "+1 207 946 0958" }),
-    )
-    .await;
+    let b = contact(&t, json!({ "name": "Amy C.", "phone": "+1 207 946 0958" })).await;
     let (status, body) = merge(&t, &agent, "contacts", a, b).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let r = t
@@ -406,9 +384,9 @@ async fn a_record_is_not_merged_into_itself_a_tombstone_or_from_an_erased_contac
     let t = TestApp::spawn().await;
     let sup = t.user_token("sup@shop.test", "主管", "supervisor").await;
     let admin = t.admin_token.clone();
-    let a = created(&t, &admin, "/api/v1/contacts", json!({ "name": "甲" })).await;
-    let b = created(&t, &admin, "/api/v1/contacts", json!({ "name": "乙" })).await;
-    let c = created(&t, &admin, "/api/v1/contacts", json!({ "name": "丙" })).await;
+    let a = contact(&t, json!({ "name": "甲" })).await;
+    let b = contact(&t, json!({ "name": "乙" })).await;
+    let c = contact(&t, json!({ "name": "丙" })).await;
 
     let (status, body) = merge(&t, &sup, "contacts", a, a).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -447,13 +425,7 @@ async fn a_record_is_not_merged_into_itself_a_tombstone_or_from_an_erased_contac
         "a body without an id is refused"
     );
 
-    let o = created(
-        &t,
-        &admin,
-        "/api/v1/organisations",
-        json!({ "name": "ACME Ltd" }),
-    )
-    .await;
+    let o = organisation(&t, json!({ "name": "ACME Ltd" })).await;
     let (status, _) = merge(&t, &sup, "organisations", o, o).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let trail = json_ok(&t, &admin, "/api/v1/audit?action=contact.merged").await;
@@ -471,48 +443,20 @@ async fn duplicates_are_found_by_email_and_name_kept_current_on_edits_and_dismis
  {
     let t = TestApp::spawn().await;
     let admin = t.admin_token.clone();
-    let org = created(
+    let org = organisation(&t, json!({ "name": "义乌小商品城" })).await;
+    let gmail = contact(
         &t,
-        &admin,
-        "/api/v1/organisations",
-        json!({ "name": "义乌小商品城" }),
-    )
-    .await;
-    let gmail = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
         json!({ "name": "Li Wei", "email": "Li.Wei+shop@gmail.com" }),
     )
     .await;
-    let google = created(
+    let google = contact(
         &t,
-        &admin,
-        "/api/v1/contacts",
         json!({ "name": "李伟", "email": "liwei@googlemail.com" }),
     )
     .await;
-    let zhang = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
-        json!({ "name": "张伟", "organisation_id": org }),
-    )
-    .await;
-    let zhang2 = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
-        json!({ "name": " 张 伟 ", "organisation_id": org }),
-    )
-    .await;
-    let lone = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
-        json!({ "name": "张伟", "email": "zw@example.com" }),
-    )
-    .await;
+    let zhang = contact(&t, json!({ "name": "张伟", "organisation_id": org })).await;
+    let zhang2 = contact(&t, json!({ "name": " 张 伟 ", "organisation_id": org })).await;
+    let lone = contact(&t, json!({ "name": "张伟", "email": "zw@example.com" })).await;
 
     let list = duplicates(&t, &admin, "contact").await;
     assert_eq!(
@@ -698,17 +642,9 @@ async fn a_supervisor_merges_from_the_duplicates_page_and_an_agent_only_sees_the
     let admin = t.admin_token.clone();
     t.user_token("sup@shop.test", "主管", "supervisor").await;
     t.user_token("agent@shop.test", "小李", "agent").await;
-    let a = created(
+    let a = contact(&t, json!({ "name": "陈静", "phone": "+44 20 7946 0958" })).await;
+    let b = contact(
         &t,
-        &admin,
-        "/api/v1/contacts",
-        json!({ "name": "陈静", "phone": "+44 20 7946 0958" }),
-    )
-    .await;
-    let b = created(
-        &t,
-        &admin,
-        "/api/v1/contacts",
         json!({ "name": "<b>Chen Jing</b>", "phone": "+1 207 946 0958" }),
     )
     .await;
