@@ -349,6 +349,7 @@ pub async fn create_contact(
     for identity in &valid.identities {
         contacts::add_identity(&mut tx, contact.id, identity, now).await?;
     }
+    crate::merge::index_contact(&mut tx, contact.id).await?;
     let identities = contacts::identities_in_tx(&mut tx, contact.id).await?;
     let mut view = ContactView::new(contact, identities);
     kefu_store::audit::record_in(
@@ -395,6 +396,7 @@ pub async fn update_contact(
     let contact = contacts::update(&mut tx, id, &valid.fields, now).await?;
     // Channel ids (widget visitor, API handle) are not editable kinds: they stay.
     contacts::replace_identities(&mut tx, id, &EDITABLE_KINDS, &valid.identities, now).await?;
+    crate::merge::index_contact(&mut tx, id).await?;
     let identities = contacts::identities_in_tx(&mut tx, id).await?;
     let mut diff = changes(&json!(before), &json!(contact));
     let listed = |rows: &[IdentityRow]| -> Vec<String> {

@@ -108,6 +108,12 @@ async fn validate(app: &App, input: &OrganisationInput) -> AppResult<Organisatio
         custom: custom_values(app, "organisation", &input.custom).await?,
         search_tokens: String::new(),
     };
+    f.search_tokens = search_tokens(&f);
+    Ok(f)
+}
+
+/// The organisation's search tokens: name, products, tags, numbers and address.
+pub(crate) fn search_tokens(f: &OrganisationFields) -> String {
     let mut doc = Document::default();
     doc.text(&f.name);
     for text in f.products.iter().chain(&f.tags) {
@@ -119,8 +125,7 @@ async fn validate(app: &App, input: &OrganisationInput) -> AppResult<Organisatio
     {
         doc.text(text);
     }
-    f.search_tokens = doc.finish();
-    Ok(f)
+    doc.finish()
 }
 
 fn subject(id: i64) -> String {
@@ -155,6 +160,7 @@ pub async fn create_organisation(
     }
     let now = now_ms();
     let row = organisations::insert(&mut tx, &f, now).await?;
+    crate::merge::index_organisation(&mut tx, &row).await?;
     kefu_store::audit::record_in(
         &mut tx,
         Some(actor.user_id),
@@ -193,6 +199,7 @@ pub async fn update_organisation(
         .ok_or(AppError::NotFound("organisation"))?;
     let now = now_ms();
     let row = organisations::update(&mut tx, id, &f, now).await?;
+    crate::merge::index_organisation(&mut tx, &row).await?;
     if before.name != row.name {
         reindex_contacts(&mut tx, id).await?;
     }
@@ -225,28 +232,34 @@ pub async fn update_organisation(
 /// A renamed organisation's contacts are found by the new name at once.
 async fn reindex_contacts(tx: &mut kefu_store::Tx, organisation_id: i64) -> AppResult<()> {
     for contact in kefu_store::contacts::of_organisation(tx, organisation_id).await? {
-        let identities: Vec<_> = kefu_store::contacts::identities_in_tx(tx, contact.id)
-            .await?
-            .into_iter()
-            .map(|i| kefu_store::contacts::NewIdentity {
-                kind: i.kind,
-                value: i.value,
-                label: i.label,
-            })
-            .collect();
-        let fields = kefu_store::contacts::ContactFields {
-            name: contact.name.clone(),
-            title: contact.title.clone(),
-            tags: contact.tags.0.clone(),
-            ..Default::default()
-        };
-        let tokens = crate::contacts::search_tokens(
-            &fields,
-            &identities,
-            contact.organisation_name.as_deref(),
-        );
-        kefu_store::contacts::set_search_tokens(tx, contact.id, &tokens).await?;
+        reindex_contact(tx, &contact).await?;
     }
+    Ok(())
+}
+
+/// Recomputes one contact's search tokens from what is stored (after a rename or a merge).
+pub(crate) async fn reindex_contact(
+    tx: &mut kefu_store::Tx,
+    contact: &kefu_store::contacts::ContactRow,
+) -> AppResult<()> {
+    let identities: Vec<_> = kefu_store::contacts::identities_in_tx(tx, contact.id)
+        .await?
+        .into_iter()
+        .map(|i| kefu_store::contacts::NewIdentity {
+            kind: i.kind,
+            value: i.value,
+            label: i.label,
+        })
+        .collect();
+    let fields = kefu_store::contacts::ContactFields {
+        name: contact.name.clone(),
+        title: contact.title.clone(),
+        tags: contact.tags.0.clone(),
+        ..Default::default()
+    };
+    let tokens =
+        crate::contacts::search_tokens(&fields, &identities, contact.organisation_name.as_deref());
+    kefu_store::contacts::set_search_tokens(tx, contact.id, &tokens).await?;
     Ok(())
 }
 

@@ -260,3 +260,23 @@ pub enum TimelineEntries {
     OccurredAt,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum DuplicateKeys {
+    Table,
+    Entity,
+    EntityId,
+    Kind,
+    Key,
+    Shared,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DuplicateDismissals {
+    Table,
+    Entity,
+    FirstId,
+    SecondId,
+    DismissedBy,
+    CreatedAt,
+}

@@ -1,1 +1,27 @@
 # merge: English texts
+duplicates-title = Likely duplicates
+duplicates-entity-contact = Contacts
+duplicates-entity-organisation = Organisations
+duplicates-intro-contact = Contacts with the same phone digits, the same email (ignoring case, Gmail dots and +tags) or the same name in one organisation. Merging moves every conversation, note and identity to the record you keep.
+duplicates-intro-organisation = Organisations with the same or a near-identical name, tax number or registration number. Merging moves every contact and timeline entry to the organisation you keep.
+duplicates-record = Record
+duplicates-reasons = Why
+duplicates-actions = Decide
+duplicates-tax-no = Tax no.
+duplicates-registration-no = Reg. no.
+duplicates-merge-into = Keep #{ $id } and merge the other into it
+duplicates-not-duplicates = Not duplicates
+duplicates-merged = Merged; everything now belongs to
+duplicates-dismissed = This pair will no longer be shown.
+duplicates-empty = No likely duplicates.
+duplicates-reason-same_phone = Same phone number
+duplicates-reason-same_email = Same email
+duplicates-reason-same_name_in_organisation = Same name in the same organisation
+duplicates-reason-same_name = Same company name
+duplicates-reason-similar_name = Near-identical name
+duplicates-reason-same_tax_no = Same tax number
+duplicates-reason-same_registration_no = Same registration number
+error-merge_into_itself = A record cannot be merged into itself.
+error-already_merged = That record was already merged into another one; reload the list.
+error-erased_contact = That contact's data was erased; it cannot be merged.
+error-same_record = Choose two different records.

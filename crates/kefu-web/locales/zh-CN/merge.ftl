@@ -1,1 +1,27 @@
 # merge: 中文文本
+duplicates-title = 疑似重复客户
+duplicates-entity-contact = 联系人
+duplicates-entity-organisation = 企业
+duplicates-intro-contact = 电话号码数字相同、邮箱相同（不区分大小写、Gmail 的点和 +标签）或同一企业内姓名相同的联系人。合并后，所有会话、备注和联系方式都归入保留的记录。
+duplicates-intro-organisation = 名称相同或几乎相同、税号或注册号相同的企业。合并后，所有联系人和时间线记录都归入保留的企业。
+duplicates-record = 记录
+duplicates-reasons = 原因
+duplicates-actions = 处理
+duplicates-tax-no = 税号
+duplicates-registration-no = 注册号
+duplicates-merge-into = 保留 #{ $id }，将另一条合并进来
+duplicates-not-duplicates = 不是重复
+duplicates-merged = 已合并，所有内容现归属于
+duplicates-dismissed = 这一对将不再显示。
+duplicates-empty = 没有疑似重复的记录。
+duplicates-reason-same_phone = 电话号码相同
+duplicates-reason-same_email = 邮箱相同
+duplicates-reason-same_name_in_organisation = 同一企业内姓名相同
+duplicates-reason-same_name = 企业名称相同
+duplicates-reason-similar_name = 名称几乎相同
+duplicates-reason-same_tax_no = 税号相同
+duplicates-reason-same_registration_no = 注册号相同
+error-merge_into_itself = 记录不能合并到它自己。
+error-already_merged = 该记录已被合并到另一条记录，请刷新列表。
+error-erased_contact = 该联系人的数据已按要求删除，无法合并。
+error-same_record = 请选择两条不同的记录。

@@ -1,0 +1,306 @@
+//! Likely duplicates: normalised keys kept with each record, pairs sharing a key found
+//! by an indexed self-join, and pairs people dismissed as different customers.
+
+use crate::schema::{Contacts, DuplicateDismissals, DuplicateKeys, Organisations};
+use crate::{Db, StoreResult, Tx};
+use sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query, SelectStatement};
+use std::collections::BTreeSet;
+
+/// A key kind (`phone`, `email`, `name` …) and its normalised value.
+pub type Key = (String, String);
+
+fn of(entity: &str, id: i64) -> sea_query::Condition {
+    sea_query::Condition::all()
+        .add(Expr::col(DuplicateKeys::Entity).eq(entity))
+        .add(Expr::col(DuplicateKeys::EntityId).eq(id))
+}
+
+/// Replaces the keys of one record, keeping `shared` right for every key it gained or lost.
+pub async fn set_keys(tx: &mut Tx, entity: &str, id: i64, keys: &BTreeSet<Key>) -> StoreResult<()> {
+    let old: Vec<(String, String)> = tx
+        .fetch_all(
+            &Query::select()
+                .columns([DuplicateKeys::Kind, DuplicateKeys::Key])
+                .from(DuplicateKeys::Table)
+                .cond_where(of(entity, id))
+                .take(),
+        )
+        .await?;
+    let old: BTreeSet<Key> = old.into_iter().collect();
+    for (kind, key) in old.difference(keys) {
+        tx.execute(
+            &Query::delete()
+                .from_table(DuplicateKeys::Table)
+                .cond_where(of(entity, id))
+                .and_where(Expr::col(DuplicateKeys::Kind).eq(kind.as_str()))
+                .and_where(Expr::col(DuplicateKeys::Key).eq(key.as_str()))
+                .take(),
+        )
+        .await?;
+    }
+    for (kind, key) in keys.difference(&old) {
+        tx.execute(
+            &Query::insert()
+                .into_table(DuplicateKeys::Table)
+                .columns([
+                    DuplicateKeys::Entity,
+                    DuplicateKeys::EntityId,
+                    DuplicateKeys::Kind,
+                    DuplicateKeys::Key,
+                ])
+                .values_panic([
+                    entity.into(),
+                    id.into(),
+                    kind.as_str().into(),
+                    key.as_str().into(),
+                ])
+                .take(),
+        )
+        .await?;
+    }
+    for (kind, key) in old.symmetric_difference(keys) {
+        refresh_shared(tx, entity, kind, key).await?;
+    }
+    Ok(())
+}
+
+/// Marks every row of one key shared when more than one record has it.
+async fn refresh_shared(tx: &mut Tx, entity: &str, kind: &str, key: &str) -> StoreResult<()> {
+    let same = sea_query::Condition::all()
+        .add(Expr::col(DuplicateKeys::Entity).eq(entity))
+        .add(Expr::col(DuplicateKeys::Kind).eq(kind))
+        .add(Expr::col(DuplicateKeys::Key).eq(key));
+    let (n,): (i64,) = tx
+        .fetch_one(
+            &Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(DuplicateKeys::Table)
+                .cond_where(same.clone())
+                .take(),
+        )
+        .await?;
+    tx.execute(
+        &Query::update()
+            .table(DuplicateKeys::Table)
+            .value(DuplicateKeys::Shared, n > 1)
+            .cond_where(same)
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Drops a merged-away record's keys and dismissals.
+pub(crate) async fn forget(tx: &mut Tx, entity: &str, id: i64) -> StoreResult<()> {
+    set_keys(tx, entity, id, &BTreeSet::new()).await?;
+    tx.execute(
+        &Query::delete()
+            .from_table(DuplicateDismissals::Table)
+            .and_where(Expr::col(DuplicateDismissals::Entity).eq(entity))
+            .and_where(
+                Expr::col(DuplicateDismissals::FirstId)
+                    .eq(id)
+                    .or(Expr::col(DuplicateDismissals::SecondId).eq(id)),
+            )
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+crate::record! {
+    /// Two live records sharing a key of `kind` (`first_id < second_id`).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct KeyPair {
+        pub first_id: i64,
+        pub second_id: i64,
+        pub kind: String,
+    }
+}
+
+/// Keeps pairs whose side `alias` is a live record of `entity`.
+fn live(q: &mut SelectStatement, entity: &str, key_alias: &str, alias: &str) {
+    let k = Alias::new(key_alias);
+    let t = Alias::new(alias);
+    match entity {
+        "contact" => {
+            q.join_as(
+                JoinType::InnerJoin,
+                Contacts::Table,
+                t.clone(),
+                Expr::col((t.clone(), Contacts::Id)).equals((k, DuplicateKeys::EntityId)),
+            )
+            .and_where(Expr::col((t.clone(), Contacts::MergedInto)).is_null())
+            .and_where(Expr::col((t, Contacts::ErasedAt)).is_null());
+        }
+        _ => {
+            q.join_as(
+                JoinType::InnerJoin,
+                Organisations::Table,
+                t.clone(),
+                Expr::col((t.clone(), Organisations::Id)).equals((k, DuplicateKeys::EntityId)),
+            )
+            .and_where(Expr::col((t, Organisations::MergedInto)).is_null());
+        }
+    }
+}
+
+/// Pairs of live, undismissed records sharing a key, newest first: one row per pair
+/// and kind, at most `rows` rows. Reads only rows marked shared, through their index.
+pub async fn pairs(db: &Db, entity: &str, rows: u64) -> StoreResult<Vec<KeyPair>> {
+    let (a, b) = (Alias::new("a"), Alias::new("b"));
+    let dismissed = Query::select()
+        .expr(Expr::val(1))
+        .from(DuplicateDismissals::Table)
+        .and_where(Expr::col((DuplicateDismissals::Table, DuplicateDismissals::Entity)).eq(entity))
+        .and_where(
+            Expr::col((DuplicateDismissals::Table, DuplicateDismissals::FirstId))
+                .equals((a.clone(), DuplicateKeys::EntityId)),
+        )
+        .and_where(
+            Expr::col((DuplicateDismissals::Table, DuplicateDismissals::SecondId))
+                .equals((b.clone(), DuplicateKeys::EntityId)),
+        )
+        .take();
+    let mut q = Query::select();
+    q.expr_as(Expr::col((a.clone(), DuplicateKeys::EntityId)), "first_id")
+        .expr_as(Expr::col((b.clone(), DuplicateKeys::EntityId)), "second_id")
+        .expr_as(Expr::col((a.clone(), DuplicateKeys::Kind)), "kind")
+        .from_as(DuplicateKeys::Table, a.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            DuplicateKeys::Table,
+            b.clone(),
+            Expr::col((b.clone(), DuplicateKeys::Entity))
+                .equals((a.clone(), DuplicateKeys::Entity))
+                .and(Expr::col((b.clone(), DuplicateKeys::Shared)).eq(true))
+                .and(
+                    Expr::col((b.clone(), DuplicateKeys::Kind))
+                        .equals((a.clone(), DuplicateKeys::Kind)),
+                )
+                .and(
+                    Expr::col((b.clone(), DuplicateKeys::Key))
+                        .equals((a.clone(), DuplicateKeys::Key)),
+                )
+                .and(
+                    Expr::col((b.clone(), DuplicateKeys::EntityId))
+                        .gt(Expr::col((a.clone(), DuplicateKeys::EntityId))),
+                ),
+        )
+        .and_where(Expr::col((a.clone(), DuplicateKeys::Entity)).eq(entity))
+        .and_where(Expr::col((a.clone(), DuplicateKeys::Shared)).eq(true))
+        .and_where(Expr::exists(dismissed).not())
+        .order_by((b, DuplicateKeys::EntityId), Order::Desc)
+        .order_by((a.clone(), DuplicateKeys::EntityId), Order::Desc)
+        .order_by((a, DuplicateKeys::Kind), Order::Asc)
+        .limit(rows);
+    live(&mut q, entity, "a", "la");
+    live(&mut q, entity, "b", "lb");
+    db.fetch_all(&q).await
+}
+
+/// Records that `first_id` and `second_id` (first < second) are different customers.
+pub async fn dismiss(
+    tx: &mut Tx,
+    entity: &str,
+    first_id: i64,
+    second_id: i64,
+    by: i64,
+    now: i64,
+) -> StoreResult<()> {
+    tx.execute(
+        &Query::insert()
+            .into_table(DuplicateDismissals::Table)
+            .columns([
+                DuplicateDismissals::Entity,
+                DuplicateDismissals::FirstId,
+                DuplicateDismissals::SecondId,
+                DuplicateDismissals::DismissedBy,
+                DuplicateDismissals::CreatedAt,
+            ])
+            .values_panic([
+                entity.into(),
+                first_id.into(),
+                second_id.into(),
+                by.into(),
+                now.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    DuplicateDismissals::Entity,
+                    DuplicateDismissals::FirstId,
+                    DuplicateDismissals::SecondId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+crate::record! {
+    /// What the duplicates view shows of a contact (identities unmasked: mask before showing).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ContactSide {
+        pub id: i64,
+        pub name: String,
+        pub organisation_id: Option<i64>,
+        pub organisation_name: Option<String>,
+        pub phone: Option<String>,
+        pub email: Option<String>,
+    }
+}
+
+crate::record! {
+    /// What the duplicates view shows of an organisation.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OrganisationSide {
+        pub id: i64,
+        pub name: String,
+        pub country: Option<String>,
+        pub tax_no: Option<String>,
+        pub registration_no: Option<String>,
+    }
+}
+
+pub async fn contact_sides(db: &Db, ids: &[i64]) -> StoreResult<Vec<ContactSide>> {
+    let (c, o) = (Contacts::Table, Organisations::Table);
+    db.fetch_all(
+        &Query::select()
+            .columns([
+                (c, Contacts::Id),
+                (c, Contacts::Name),
+                (c, Contacts::OrganisationId),
+                (c, Contacts::Phone),
+                (c, Contacts::Email),
+            ])
+            .expr_as(Expr::col((o, Organisations::Name)), "organisation_name")
+            .from(c)
+            .left_join(
+                o,
+                Expr::col((o, Organisations::Id)).equals((c, Contacts::OrganisationId)),
+            )
+            .and_where(Expr::col((c, Contacts::Id)).is_in(ids.iter().copied()))
+            .take(),
+    )
+    .await
+}
+
+pub async fn organisation_sides(db: &Db, ids: &[i64]) -> StoreResult<Vec<OrganisationSide>> {
+    db.fetch_all(
+        &Query::select()
+            .columns([
+                Organisations::Id,
+                Organisations::Name,
+                Organisations::Country,
+                Organisations::TaxNo,
+                Organisations::RegistrationNo,
+            ])
+            .from(Organisations::Table)
+            .and_where(Expr::col(Organisations::Id).is_in(ids.iter().copied()))
+            .take(),
+    )
+    .await
+}
