@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// One browser test at a time: two Chromiums on a small machine make the live list's
+/// timing (a row replaced while it is clicked) flaky.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -136,6 +140,7 @@ async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace()
         );
         return;
     };
+    let _one = ONE_AT_A_TIME.lock().await;
     let t = TestApp::spawn().await;
     let (_, widget) = t.widget_inbox(None).await;
     let shop = shop_page(&t.url(""), &widget).await;
@@ -381,6 +386,7 @@ async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_
         );
         return;
     };
+    let _one = ONE_AT_A_TIME.lock().await;
     let t = TestApp::spawn().await;
     let contact = seed_customer(&t).await;
     t.user_token("agent@shop.test", "小李", "agent").await;
