@@ -30,6 +30,22 @@ impl Drop for Driver {
     }
 }
 
+/// Chromedriver and this test's turn with it; `None` (the test passes, saying it
+/// skipped) when it is not installed, unless KEFU_BROWSER_TESTS=required.
+async fn browser_turn() -> Option<(&'static str, tokio::sync::MutexGuard<'static, ()>)> {
+    let Some(path) = chromedriver() else {
+        assert!(
+            std::env::var("KEFU_BROWSER_TESTS").as_deref() != Ok("required"),
+            "chromedriver is required but not installed"
+        );
+        eprintln!(
+            "SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver fonts-noto-cjk); .ci/run installs and requires it"
+        );
+        return None;
+    };
+    Some((path, ONE_AT_A_TIME.lock().await))
+}
+
 fn chromedriver() -> Option<&'static str> {
     ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .into_iter()
@@ -130,17 +146,9 @@ async fn shop_page(kefu: &str, widget: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace() {
-    let Some(driver_path) = chromedriver() else {
-        assert!(
-            std::env::var("KEFU_BROWSER_TESTS").as_deref() != Ok("required"),
-            "chromedriver is required but not installed"
-        );
-        eprintln!(
-            "SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver fonts-noto-cjk); .ci/run installs and requires it"
-        );
+    let Some((driver_path, _one)) = browser_turn().await else {
         return;
     };
-    let _one = ONE_AT_A_TIME.lock().await;
     let t = TestApp::spawn().await;
     let (_, widget) = t.widget_inbox(None).await;
     let shop = shop_page(&t.url(""), &widget).await;
@@ -162,28 +170,7 @@ async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace()
         .await
         .unwrap();
     let agent = browser(&driver_url, "zh-CN").await;
-    agent.goto(&t.url("/login")).await.unwrap();
-    agent
-        .find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys("admin@shop.test")
-        .await
-        .unwrap();
-    agent
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    agent
-        .find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(&agent, &t.url(""), "admin@shop.test").await;
     agent
         .goto(&t.url("/app/conversations?view=all"))
         .await
@@ -376,17 +363,9 @@ async fn seed_customer(t: &TestApp) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_audit_log() {
-    let Some(driver_path) = chromedriver() else {
-        assert!(
-            std::env::var("KEFU_BROWSER_TESTS").as_deref() != Ok("required"),
-            "chromedriver is required but not installed"
-        );
-        eprintln!(
-            "SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver fonts-noto-cjk)"
-        );
+    let Some((driver_path, _one)) = browser_turn().await else {
         return;
     };
-    let _one = ONE_AT_A_TIME.lock().await;
     let t = TestApp::spawn().await;
     let contact = seed_customer(&t).await;
     t.user_token("agent@shop.test", "小李", "agent").await;

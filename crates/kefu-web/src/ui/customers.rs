@@ -2,13 +2,14 @@
 
 mod audit;
 mod contact;
+mod contact_form;
 mod form;
 mod organisation;
 
 use crate::error::ApiError;
 use crate::extract::{UiActor, urlencode};
 use crate::state::AppState;
-use crate::ui::{error_text, render};
+use crate::ui::{back, csrf_rejection, error_text, render};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -19,7 +20,7 @@ use kefu_app::organisations::{self, OrganisationListQuery};
 use kefu_app::timeline::TimelinePage;
 use kefu_app::{Actor, App, AppError, archive, users};
 use kefu_domain::{Permission, UiLocale};
-use kefu_store::fields::ChoiceRow;
+use kefu_store::fields::{ChoiceRow, CustomFieldRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,21 +31,21 @@ const TIMELINE_PAGE: u64 = 20;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/customers", get(list_customers))
-        .route("/contacts", post(contact::create_contact))
-        .route("/contacts/new", get(contact::new_contact))
+        .route("/contacts", post(contact_form::save_contact_form))
+        .route("/contacts/new", get(contact_form::new_contact))
         .route("/contacts/{id}", get(contact::show_contact))
         .route(
             "/contacts/{id}/edit",
-            get(contact::edit_contact).post(contact::update_contact),
+            get(contact_form::edit_contact).post(contact_form::save_contact_form),
         )
         .route("/contacts/{id}/timeline", post(contact::add_timeline_entry))
         .route("/contacts/{id}/erase", post(contact::erase_contact))
-        .route("/organisations", post(organisation::create_organisation))
+        .route("/organisations", post(organisation::save_organisation_form))
         .route("/organisations/new", get(organisation::new_organisation))
         .route("/organisations/{id}", get(organisation::show_organisation))
         .route(
             "/organisations/{id}/edit",
-            get(organisation::edit_organisation).post(organisation::update_organisation),
+            get(organisation::edit_organisation).post(organisation::save_organisation_form),
         )
         .route("/audit", get(audit::show_audit))
 }
@@ -67,6 +68,41 @@ fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
         return ApiError::from(e).into_response_html();
     }
     (status_of(&e), error_text(s, ui.actor.locale, &e)).into_response()
+}
+
+/// A posted customer form, once its CSRF token is checked, with the custom fields of `entity`.
+async fn posted(
+    s: &AppState,
+    ui: &UiActor,
+    f: &form::Fields,
+    entity: &str,
+) -> Result<Vec<CustomFieldRow>, Response> {
+    if let Some(r) = csrf_rejection(ui, &f.text("csrf")) {
+        return Err(r);
+    }
+    archive::list_custom_fields(&s.app, &ui.actor, entity)
+        .await
+        .map_err(|e| failed(s, ui, e))
+}
+
+/// A saved form goes to the record's page (`saved` is its path); a refused one is drawn
+/// again by `redraw`, beside why.
+async fn answer_form<Fut>(
+    s: &AppState,
+    ui: &UiActor,
+    saved: Result<String, AppError>,
+    redraw: impl FnOnce(AppError) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Response, AppError>>,
+{
+    match saved {
+        Ok(path) => back(&path),
+        Err(e) if status_of(&e).is_client_error() && !matches!(e, AppError::NotFound(_)) => {
+            redraw(e).await.unwrap_or_else(|e| failed(s, ui, e))
+        }
+        Err(e) => failed(s, ui, e),
+    }
 }
 
 /// A page drawn with the status of the error it shows beside a form.
@@ -168,7 +204,7 @@ impl ListFilters {
 
     /// The filters (not the tab or the cursor) as a query string.
     fn filters_query(&self) -> String {
-        [
+        query_string(&[
             ("q", &self.q),
             ("member_level", &self.member_level),
             ("source_channel", &self.source_channel),
@@ -176,12 +212,7 @@ impl ListFilters {
             ("country", &self.country),
             ("tag", &self.tag),
             ("custom", &self.custom),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
-        .collect::<Vec<_>>()
-        .join("&")
+        ])
     }
 
     fn text(v: &str) -> Option<String> {
@@ -225,6 +256,16 @@ impl ListFilters {
             custom: Self::text(&self.custom),
         })
     }
+}
+
+/// `k=v&…` of the values that are not blank, encoded for an address.
+fn query_string(pairs: &[(&str, &String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Every id's cursor: the last row's id when the page is full.

@@ -1,7 +1,7 @@
 //! The audit log page for managers: who did what to which customer, when.
 
-use super::{PAGE_SIZE, failed, names, people};
-use crate::extract::{UiActor, urlencode};
+use super::{PAGE_SIZE, failed, names, people, query_string};
+use crate::extract::UiActor;
 use crate::state::AppState;
 use crate::ui::render;
 use axum::extract::{Query, State};
@@ -88,19 +88,14 @@ impl AuditFilters {
 
     /// The filters (without the cursor) as a query string.
     fn keep(&self) -> String {
-        [
+        query_string(&[
             ("actor", &self.actor),
             ("action", &self.action),
             ("subject", &self.subject),
             ("from", &self.from),
             ("to", &self.to),
             ("tz", &self.tz),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
-        .collect::<Vec<_>>()
-        .join("&")
+        ])
     }
 }
 

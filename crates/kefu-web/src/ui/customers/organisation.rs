@@ -3,12 +3,12 @@
 use super::contact::TimelineCursor;
 use super::form::{Fields, custom_inputs, split_list};
 use super::{
-    TIMELINE_PAGE, Timeline, choice_labels, failed, is_zh, label_map, names, people, status_of,
-    with_status,
+    TIMELINE_PAGE, Timeline, answer_form, choice_labels, failed, is_zh, label_map, names, people,
+    posted, with_status,
 };
 use crate::extract::UiActor;
 use crate::state::AppState;
-use crate::ui::{back, csrf_rejection, error_text, render};
+use crate::ui::{error_text, render};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -192,14 +192,11 @@ pub async fn edit_organisation(
 }
 
 async fn save_organisation(s: &AppState, ui: &UiActor, id: Option<i64>, f: Fields) -> Response {
-    if let Some(r) = csrf_rejection(ui, &f.text("csrf")) {
-        return r;
-    }
-    let (app, actor) = (&s.app, &ui.actor);
-    let defs = match archive::list_custom_fields(app, actor, "organisation").await {
-        Ok(d) => d,
-        Err(e) => return failed(s, ui, e),
+    let defs = match posted(s, ui, &f, "organisation").await {
+        Ok(defs) => defs,
+        Err(refused) => return refused,
     };
+    let (app, actor) = (&s.app, &ui.actor);
     let draft = Draft::posted(&f, &defs);
     let input = draft.input();
     let saved = match id {
@@ -209,30 +206,19 @@ async fn save_organisation(s: &AppState, ui: &UiActor, id: Option<i64>, f: Field
             organisations::create_organisation(app, actor, &input, allow_similar).await
         }
     };
-    match saved {
-        Ok(o) => back(&format!("/app/organisations/{}", o.id)),
-        Err(e) if status_of(&e).is_client_error() && !matches!(e, AppError::NotFound(_)) => {
-            form_page(s, ui, id, Some(draft), Some(&e))
-                .await
-                .unwrap_or_else(|e| failed(s, ui, e))
-        }
-        Err(e) => failed(s, ui, e),
-    }
+    let saved = saved.map(|o| format!("/app/organisations/{}", o.id));
+    answer_form(s, ui, saved, |e| async move {
+        form_page(s, ui, id, Some(draft), Some(&e)).await
+    })
+    .await
 }
 
-pub async fn create_organisation(
+/// Creates (`POST /organisations`) or changes (`POST /organisations/{id}/edit`) an organisation.
+pub async fn save_organisation_form(
     State(s): State<AppState>,
     ui: UiActor,
+    id: Option<Path<i64>>,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
-    save_organisation(&s, &ui, None, Fields(f)).await
-}
-
-pub async fn update_organisation(
-    State(s): State<AppState>,
-    ui: UiActor,
-    Path(id): Path<i64>,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    save_organisation(&s, &ui, Some(id), Fields(f)).await
+    save_organisation(&s, &ui, id.map(|Path(id)| id), Fields(f)).await
 }
