@@ -175,6 +175,33 @@ document.addEventListener('click', () => {
   if ('Notification' in window && Notification.permission === 'default') Notification.requestPermission();
 }, { once: true });
 
+// Customer pages: reveal one masked phone/email/handle (audited on the server).
+for (const button of document.querySelectorAll('button[data-reveal]')) {
+  button.addEventListener('click', async () => {
+    const target = document.getElementById(button.dataset.target);
+    const error = document.getElementById('reveal-error');
+    button.disabled = true;
+    try {
+      const res = await fetch(button.dataset.reveal, { method: 'POST', headers: { 'x-csrf-token': csrf } });
+      const data = await res.json();
+      if (!res.ok) throw new Error(data.error?.message || res.statusText);
+      target.textContent = data.value;
+      target.classList.add('revealed');
+      button.remove();
+      target.setAttribute('tabindex', '-1');
+      target.focus();
+    } catch (e) {
+      button.disabled = false;
+      if (error) error.textContent = e.message;
+    }
+  });
+}
+
+// Date filters mean the viewer's own calendar days: tell the server the viewer's zone.
+for (const zone of document.querySelectorAll('input[data-local-zone]')) {
+  if (!zone.value) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+}
+
 localTimes();
 scrollToEnd();
 if (csrf) connect();

@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// One browser test at a time: two Chromiums on a small machine make the live list's
+/// timing (a row replaced while it is clicked) flaky.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -24,6 +28,22 @@ impl Drop for Driver {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Chromedriver and this test's turn with it; `None` (the test passes, saying it
+/// skipped) when it is not installed, unless KEFU_BROWSER_TESTS=required.
+async fn browser_turn() -> Option<(&'static str, tokio::sync::MutexGuard<'static, ()>)> {
+    let Some(path) = chromedriver() else {
+        assert!(
+            std::env::var("KEFU_BROWSER_TESTS").as_deref() != Ok("required"),
+            "chromedriver is required but not installed"
+        );
+        eprintln!(
+            "SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver fonts-noto-cjk); .ci/run installs and requires it"
+        );
+        return None;
+    };
+    Some((path, ONE_AT_A_TIME.lock().await))
 }
 
 fn chromedriver() -> Option<&'static str> {
@@ -126,14 +146,7 @@ async fn shop_page(kefu: &str, widget: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace() {
-    let Some(driver_path) = chromedriver() else {
-        assert!(
-            std::env::var("KEFU_BROWSER_TESTS").as_deref() != Ok("required"),
-            "chromedriver is required but not installed"
-        );
-        eprintln!(
-            "SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver fonts-noto-cjk); .ci/run installs and requires it"
-        );
+    let Some((driver_path, _one)) = browser_turn().await else {
         return;
     };
     let t = TestApp::spawn().await;
@@ -157,28 +170,7 @@ async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace()
         .await
         .unwrap();
     let agent = browser(&driver_url, "zh-CN").await;
-    agent.goto(&t.url("/login")).await.unwrap();
-    agent
-        .find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys("admin@shop.test")
-        .await
-        .unwrap();
-    agent
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    agent
-        .find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(&agent, &t.url(""), "admin@shop.test").await;
     agent
         .goto(&t.url("/app/conversations?view=all"))
         .await
@@ -295,4 +287,186 @@ async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace()
 
     agent.close().await.unwrap();
     visitor.close().await.unwrap();
+}
+
+/// Signs in through the login form.
+async fn sign_in(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Id("login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("me-link"))
+        .await
+        .unwrap();
+}
+
+/// A widget visitor who turns out to be 王芳 of 上海明远贸易有限公司, with a note; returns
+/// the contact id.
+async fn seed_customer(t: &TestApp) -> i64 {
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "你好，想问一下报价").await;
+    let c: serde_json::Value = t
+        .get(
+            &format!("/api/v1/conversations/{conversation}"),
+            &t.admin_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let contact = c["contact_id"].as_i64().unwrap();
+    let org: serde_json::Value = t
+        .post(
+            "/api/v1/organisations",
+            &t.admin_token,
+            &json!({ "name": "上海明远贸易有限公司", "country": "CN" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = t
+        .put(
+            &format!("/api/v1/contacts/{contact}"),
+            &t.admin_token,
+            &json!({ "name": "王芳", "organisation_id": org["id"], "phones": [{"value": "138 1234 5678"}], "time_zone": "Asia/Shanghai" }),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let r = t
+        .post(
+            &format!("/api/v1/contacts/{contact}/timeline"),
+            &t.admin_token,
+            &json!({ "kind": "note", "body": "老客户，报价请走批发价" }),
+        )
+        .await;
+    assert!(r.status().is_success());
+    contact
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_audit_log() {
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let contact = seed_customer(&t).await;
+    t.user_token("agent@shop.test", "小李", "agent").await;
+    t.user_token("boss@shop.test", "Boss Wang", "manager").await;
+    let agent_row = kefu_store::users::find_by_email(&t.app().db, "agent@shop.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let agent_actor = kefu_app::Actor {
+        user_id: agent_row.id,
+        name: agent_row.name,
+        email: agent_row.email,
+        role: kefu_domain::Role::Agent,
+        locale: kefu_domain::UiLocale::En,
+    };
+    kefu_app::users::set_locale(t.app(), &agent_actor, "zh-CN")
+        .await
+        .unwrap();
+    let (_driver, driver_url) = start_driver(driver_path).await;
+
+    // The agent searches by part of the company's Chinese name and opens the contact.
+    let agent = browser(&driver_url, "zh-CN").await;
+    sign_in(&agent, &t.url(""), "agent@shop.test").await;
+    agent.goto(&t.url("/app/customers")).await.unwrap();
+    agent
+        .find(Locator::Id("customer-search"))
+        .await
+        .unwrap()
+        .send_keys("明远")
+        .await
+        .unwrap();
+    agent
+        .find(Locator::Id("customer-search-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&agent, "#customer-results a.contact-link", "王芳").await;
+    agent
+        .find(Locator::Css("#customer-results a.contact-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The timeline shows the widget conversation and the note; the phone is masked.
+    wait_text(&agent, "#timeline-entries .tl-note", "报价请走批发价").await;
+    wait_text(&agent, "#timeline-entries .tl-conversation", "会话").await;
+    let masked = wait_text(&agent, "dd .identity", "+86 138****5678").await;
+    assert_eq!(masked, "+86 138****5678");
+    let phone = agent
+        .find(Locator::XPath(
+            "//span[contains(@class,'identity') and text()='+86 138****5678']",
+        ))
+        .await
+        .unwrap();
+    let target = phone.attr("id").await.unwrap().unwrap();
+    agent
+        .find(Locator::Css(&format!("button[data-target='{target}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&agent, &format!("#{target}"), "+8613812345678").await;
+    if let Ok(dir) = std::env::var("KEFU_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            format!("{dir}/contact.png"),
+            agent.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+
+    // A manager finds the reveal in the audit log, linked to the customer.
+    let manager = browser(&driver_url, "en").await;
+    sign_in(&manager, &t.url(""), "boss@shop.test").await;
+    manager.goto(&t.url("/app/audit")).await.unwrap();
+    let row = wait_text(
+        &manager,
+        "#audit-log tr[data-action='contact.revealed']",
+        "小李",
+    )
+    .await;
+    assert!(row.contains("Phone or email revealed"), "{row}");
+    let link = manager
+        .find(Locator::Css(
+            "#audit-log tr[data-action='contact.revealed'] a",
+        ))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(
+        link.as_deref(),
+        Some(format!("/app/contacts/{contact}").as_str())
+    );
+
+    agent.close().await.unwrap();
+    manager.close().await.unwrap();
 }

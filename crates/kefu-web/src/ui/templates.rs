@@ -41,6 +41,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("audit.html", include_str!("../../templates/audit.html")),
     (
+        "customer_parts.html",
+        include_str!("../../templates/customer_parts.html"),
+    ),
+    (
         "duplicates.html",
         include_str!("../../templates/duplicates.html"),
     ),
