@@ -214,7 +214,7 @@ pub async fn list(db: &Db, filter: &ContactFilter, limit: u64) -> StoreResult<Ve
         .order_by((c, Contacts::Id), Order::Desc)
         .limit(limit);
     if let Some(text) = &filter.text {
-        restrict(&mut q, db.backend(), "contacts", text);
+        restrict(&mut q, db.backend(), "contacts", text, filter.before_id);
     }
     if let Some(id) = filter.before_id {
         q.and_where(Expr::col((c, Contacts::Id)).lt(id));
@@ -229,14 +229,10 @@ pub async fn list(db: &Db, filter: &ContactFilter, limit: u64) -> StoreResult<Ve
         q.and_where(Expr::col((c, Contacts::Country)).eq(country.as_str()));
     }
     if let Some(level) = &filter.member_level {
-        q.and_where(
-            Expr::col((Organisations::Table, Organisations::MemberLevel)).eq(level.as_str()),
-        );
+        q.and_where(Expr::col((c, Contacts::MemberLevel)).eq(level.as_str()));
     }
     if let Some(source) = &filter.source_channel {
-        q.and_where(
-            Expr::col((Organisations::Table, Organisations::SourceChannel)).eq(source.as_str()),
-        );
+        q.and_where(Expr::col((c, Contacts::SourceChannel)).eq(source.as_str()));
     }
     if let Some(tag) = &filter.tag {
         q.and_where(Expr::col((c, Contacts::Id)).in_subquery(tagged("contact", tag)));

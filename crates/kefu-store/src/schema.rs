@@ -75,6 +75,8 @@ pub enum Contacts {
     SearchTokens,
     MergedInto,
     ErasedAt,
+    MemberLevel,
+    SourceChannel,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -2,7 +2,7 @@
 
 use crate::Backend;
 use crate::schema::EntityTags;
-use sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 
 /// A search query already rendered for both databases (see `kefu_app::search::Query`).
 #[derive(Debug, Clone)]
@@ -13,8 +13,16 @@ pub struct TextQuery {
     pub tsquery: String,
 }
 
-/// Keeps only rows of `table` whose tokens match `text`.
-pub(crate) fn restrict(q: &mut SelectStatement, backend: Backend, table: &str, text: &TextQuery) {
+/// Keeps only rows of `table` whose tokens match `text`. On SQLite the rows then come
+/// newest first in the full-text index's own order (by rowid, which is the row's id), so
+/// a page stops after `limit` matches instead of sorting every match of a common word.
+pub(crate) fn restrict(
+    q: &mut SelectStatement,
+    backend: Backend,
+    table: &str,
+    text: &TextQuery,
+    before_id: Option<i64>,
+) {
     match backend {
         Backend::Sqlite => {
             let fts = format!("{table}_fts");
@@ -25,7 +33,12 @@ pub(crate) fn restrict(q: &mut SelectStatement, backend: Backend, table: &str, t
             .and_where(Expr::cust_with_values(
                 format!("{fts} MATCH ?"),
                 [text.fts5.clone()],
-            ));
+            ))
+            .clear_order_by()
+            .order_by_expr(Expr::cust(format!("{fts}.rowid")), Order::Desc);
+            if let Some(id) = before_id {
+                q.and_where(Expr::cust_with_values(format!("{fts}.rowid < ?"), [id]));
+            }
         }
         Backend::Postgres => {
             q.and_where(Expr::cust_with_values(

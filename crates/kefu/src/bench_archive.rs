@@ -498,7 +498,7 @@ fn cases(args: &ArchiveBenchArgs, backend: Backend) -> Vec<Case> {
             format!(
                 "SELECT {cols} {from} JOIN {table}_fts ON {table}_fts.rowid = {alias}.id \
                  WHERE {table}_fts MATCH ?1 AND {alias}.merged_into IS NULL \
-                 ORDER BY {alias}.id DESC LIMIT 50"
+                 ORDER BY {table}_fts.rowid DESC LIMIT 50"
             )
         }
     };
@@ -626,7 +626,7 @@ fn cases(args: &ArchiveBenchArgs, backend: Backend) -> Vec<Case> {
     out.push(list(
         "contacts: by member level",
         "/api/v1/contacts?member_level={}",
-        format!("SELECT {contact_cols} {from} WHERE c.merged_into IS NULL AND o.member_level = {param} {order}"),
+        format!("SELECT {contact_cols} {from} WHERE c.merged_into IS NULL AND c.member_level = {param} {order}"),
         (0..n).map(|_| pick(&mut rng, LEVELS).to_owned()).collect(),
     ));
     out.push(list(

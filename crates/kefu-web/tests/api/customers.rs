@@ -403,3 +403,62 @@ async fn erasure_removes_personal_data_keeps_counts_and_is_audited() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn contacts_follow_their_organisations_member_level_in_filters() {
+    let t = TestApp::spawn().await;
+    let org = json_of(
+        t.post(
+            "/api/v1/organisations",
+            &t.admin_token,
+            &json!({ "name": "宁波海天塑料有限公司", "member_level": "registered" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let c = contact(&t, json!({ "name": "周杰", "organisation_id": org["id"] })).await;
+    assert!(
+        trading_members(&t).await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    json_of(
+        t.put(
+            &format!("/api/v1/organisations/{}", org["id"]),
+            &t.admin_token,
+            &json!({ "name": "宁波海天塑料有限公司", "member_level": "trading" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(trading_members(&t).await["data"][0]["id"], c["id"]);
+    // Leaving the organisation leaves its level behind.
+    json_of(
+        t.put(
+            &format!("/api/v1/contacts/{}", c["id"]),
+            &t.admin_token,
+            &json!({ "name": "周杰" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        trading_members(&t).await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn trading_members(t: &TestApp) -> Value {
+    json_of(
+        t.get("/api/v1/contacts?member_level=trading", &t.admin_token)
+            .await,
+        StatusCode::OK,
+    )
+    .await
+}
