@@ -260,3 +260,47 @@ pub enum TimelineEntries {
     OccurredAt,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportMappings {
+    Table,
+    Id,
+    Entity,
+    Name,
+    Mapping,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Imports {
+    Table,
+    Id,
+    Entity,
+    FileName,
+    Status,
+    Total,
+    Processed,
+    Created,
+    Updated,
+    Unchanged,
+    Failed,
+    Headers,
+    Mapping,
+    Error,
+    CreatedBy,
+    CreatedAt,
+    FinishedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportErrors {
+    Table,
+    Id,
+    ImportId,
+    Line,
+    Code,
+    Reason,
+    Cells,
+}
