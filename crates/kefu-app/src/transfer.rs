@@ -1140,8 +1140,15 @@ pub struct Preview {
     pub rows: Vec<PreviewRow>,
 }
 
-pub async fn preview(app: &App, actor: &Actor, file: &ImportFile) -> AppResult<Preview> {
-    actor.require(Permission::ExportArchive)?;
+/// The file read, with its mapping (the one given, else the suggested one) checked.
+struct Prepared {
+    file_name: String,
+    sheet: Sheet,
+    mapping: BTreeMap<String, String>,
+    defs: Vec<CustomFieldRow>,
+}
+
+async fn prepare(app: &App, file: &ImportFile, need_name: bool) -> AppResult<Prepared> {
     let file_name = file_name(&file.file_name)?;
     let sheet = read_sheet(file)?;
     let defs = kefu_store::fields::custom_fields(&app.db, file.entity.as_str()).await?;
@@ -1149,9 +1156,20 @@ pub async fn preview(app: &App, actor: &Actor, file: &ImportFile) -> AppResult<P
         .mapping
         .clone()
         .unwrap_or_else(|| suggest_mapping(file.entity, &sheet.headers, &defs));
-    check_mapping(file.entity, &mapping, &defs, false)?;
-    let ctx = Context::load(app, file.entity, &sheet.headers, &mapping).await?;
-    let rows = &sheet.rows[..sheet.rows.len().min(PREVIEW_ROWS)];
+    check_mapping(file.entity, &mapping, &defs, need_name)?;
+    Ok(Prepared {
+        file_name,
+        sheet,
+        mapping,
+        defs,
+    })
+}
+
+pub async fn preview(app: &App, actor: &Actor, file: &ImportFile) -> AppResult<Preview> {
+    actor.require(Permission::ExportArchive)?;
+    let p = prepare(app, file, false).await?;
+    let ctx = Context::load(app, file.entity, &p.sheet.headers, &p.mapping).await?;
+    let rows = &p.sheet.rows[..p.sheet.rows.len().min(PREVIEW_ROWS)];
     let mut tx = app.db.begin_read().await?;
     let planned = plan(app, &mut tx, &ctx, &mut RunState::default(), rows).await?;
     tx.commit().await?;
@@ -1172,12 +1190,12 @@ pub async fn preview(app: &App, actor: &Actor, file: &ImportFile) -> AppResult<P
         .collect();
     Ok(Preview {
         entity: file.entity,
-        file_name,
-        encoding: sheet.encoding.map(|e| e.label().to_owned()),
-        total_rows: sheet.rows.len(),
-        fields: fields(file.entity, &defs),
-        headers: sheet.headers,
-        mapping,
+        file_name: p.file_name,
+        encoding: p.sheet.encoding.map(|e| e.label().to_owned()),
+        total_rows: p.sheet.rows.len(),
+        fields: fields(file.entity, &p.defs),
+        headers: p.sheet.headers,
+        mapping: p.mapping,
         rows,
     })
 }
@@ -1190,31 +1208,146 @@ struct Job {
 }
 
 async fn accept(app: &App, created_by: Option<i64>, file: &ImportFile) -> AppResult<Job> {
-    let file_name = file_name(&file.file_name)?;
-    let sheet = read_sheet(file)?;
-    let defs = kefu_store::fields::custom_fields(&app.db, file.entity.as_str()).await?;
-    let mapping = file
-        .mapping
-        .clone()
-        .unwrap_or_else(|| suggest_mapping(file.entity, &sheet.headers, &defs));
-    check_mapping(file.entity, &mapping, &defs, true)?;
-    let ctx = Context::load(app, file.entity, &sheet.headers, &mapping).await?;
+    let p = prepare(app, file, true).await?;
+    let ctx = Context::load(app, file.entity, &p.sheet.headers, &p.mapping).await?;
     let mut tx = app.db.begin().await?;
     let import = imports::create(
         &mut tx,
         &NewImport {
             entity: file.entity.as_str(),
-            file_name: &file_name,
-            total: sheet.rows.len() as i64,
-            headers: &sheet.headers,
-            mapping: &mapping,
+            status: "running",
+            file_name: &p.file_name,
+            total: p.sheet.rows.len() as i64,
+            headers: &p.sheet.headers,
+            mapping: &p.mapping,
             created_by,
         },
         now_ms(),
     )
     .await?;
     tx.commit().await?;
-    Ok(Job { import, sheet, ctx })
+    Ok(Job {
+        import,
+        sheet: p.sheet,
+        ctx,
+    })
+}
+
+/// Keeps a file uploaded in the workspace until its mapping is chosen (`pending`).
+/// Uploads a day old that were never started are forgotten.
+pub async fn upload(
+    app: &App,
+    actor: &Actor,
+    entity: Entity,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> AppResult<ImportRow> {
+    actor.require(Permission::ExportArchive)?;
+    let file = ImportFile {
+        entity,
+        file_name: file_name.to_owned(),
+        bytes,
+        mapping: None,
+    };
+    let p = prepare(app, &file, false).await?;
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    imports::delete_stale_pending(&mut tx, now - 24 * 3_600_000).await?;
+    let import = imports::create(
+        &mut tx,
+        &NewImport {
+            entity: entity.as_str(),
+            status: "pending",
+            file_name: &p.file_name,
+            total: p.sheet.rows.len() as i64,
+            headers: &p.sheet.headers,
+            mapping: &p.mapping,
+            created_by: Some(actor.user_id),
+        },
+        now,
+    )
+    .await?;
+    imports::save_file(&mut tx, import.id, &file.bytes).await?;
+    tx.commit().await?;
+    Ok(import)
+}
+
+/// A pending upload as a file to preview or import, with `mapping` (else its own).
+async fn uploaded(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    mapping: Option<BTreeMap<String, String>>,
+) -> AppResult<(ImportRow, ImportFile)> {
+    let import = get_import(app, actor, id).await?;
+    if import.status != "pending" {
+        return Err(AppError::Conflict {
+            code: "import_started",
+            message: "this import has already been started".into(),
+            existing_id: Some(id),
+        });
+    }
+    let bytes = imports::file(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("import"))?;
+    let file = ImportFile {
+        entity: Entity::parse(&import.entity)?,
+        file_name: import.file_name.clone(),
+        bytes,
+        mapping: Some(mapping.unwrap_or_else(|| import.mapping.0.clone())),
+    };
+    Ok((import, file))
+}
+
+/// The preview of a pending upload with `mapping` (else the suggested one).
+pub async fn preview_upload(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    mapping: Option<BTreeMap<String, String>>,
+) -> AppResult<Preview> {
+    let (_, file) = uploaded(app, actor, id, mapping).await?;
+    preview(app, actor, &file).await
+}
+
+/// Starts a pending upload with `mapping` in the background.
+pub async fn start_upload(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    mapping: BTreeMap<String, String>,
+) -> AppResult<ImportRow> {
+    let (_, file) = uploaded(app, actor, id, Some(mapping)).await?;
+    let p = prepare(app, &file, true).await?;
+    let ctx = Context::load(app, file.entity, &p.sheet.headers, &p.mapping).await?;
+    let mut tx = app.db.begin().await?;
+    if !imports::begin_run(&mut tx, id, &p.mapping).await? {
+        return Err(AppError::Conflict {
+            code: "import_started",
+            message: "this import has already been started".into(),
+            existing_id: Some(id),
+        });
+    }
+    tx.commit().await?;
+    let import = get_import(app, actor, id).await?;
+    spawn(
+        app,
+        Job {
+            import: import.clone(),
+            sheet: p.sheet,
+            ctx,
+        },
+    );
+    Ok(import)
+}
+
+fn spawn(app: &App, job: Job) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = execute(&app, job, |_| {}).await {
+            tracing::error!(error = %e, "import could not be finished");
+        }
+    });
 }
 
 /// Runs an accepted import to its end, batch by batch; `progress` hears after each.
@@ -1257,6 +1390,7 @@ async fn execute(app: &App, job: Job, mut progress: impl FnMut(&Counts)) -> AppR
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     imports::finish(&mut tx, import.id, error.as_deref(), now).await?;
+    imports::delete_file(&mut tx, import.id).await?;
     kefu_store::audit::record_in(
         &mut tx,
         import.created_by,
@@ -1284,12 +1418,7 @@ pub async fn start_import(app: &App, actor: &Actor, file: &ImportFile) -> AppRes
     actor.require(Permission::ExportArchive)?;
     let job = accept(app, Some(actor.user_id), file).await?;
     let import = job.import.clone();
-    let app = app.clone();
-    tokio::spawn(async move {
-        if let Err(e) = execute(&app, job, |_| {}).await {
-            tracing::error!(error = %e, "import could not be finished");
-        }
-    });
+    spawn(app, job);
     Ok(import)
 }
 

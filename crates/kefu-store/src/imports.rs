@@ -3,7 +3,8 @@
 
 use crate::contacts::{IdentityRow, NewIdentity};
 use crate::schema::{
-    ContactIdentities, Contacts, EntityTags, ImportErrors, ImportMappings, Imports, Organisations,
+    ContactIdentities, Contacts, EntityTags, ImportErrors, ImportFiles, ImportMappings, Imports,
+    Organisations,
 };
 use crate::{Db, JsonText, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -36,7 +37,7 @@ crate::record! {
         pub id: i64,
         pub entity: String,
         pub file_name: String,
-        /// `running`, `done` or `failed`.
+        /// `pending` (uploaded in the workspace, not started), `running`, `done` or `failed`.
         pub status: String,
         /// Data rows in the file.
         pub total: i64,
@@ -164,6 +165,8 @@ pub async fn delete_mapping(tx: &mut Tx, id: i64) -> StoreResult<u64> {
 #[derive(Debug, Clone)]
 pub struct NewImport<'a> {
     pub entity: &'a str,
+    /// `pending` or `running`.
+    pub status: &'a str,
     pub file_name: &'a str,
     pub total: i64,
     pub headers: &'a [String],
@@ -188,7 +191,7 @@ pub async fn create(tx: &mut Tx, i: &NewImport<'_>, now: i64) -> StoreResult<Imp
             .values_panic([
                 i.entity.into(),
                 i.file_name.into(),
-                "running".into(),
+                i.status.into(),
                 i.total.into(),
                 JsonText(i.headers).to_text().into(),
                 JsonText(i.mapping).to_text().into(),
@@ -210,6 +213,76 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ImportRow>> {
             .take(),
     )
     .await
+}
+
+/// Starts a pending import with this mapping; `false` if it is not pending any more.
+pub async fn begin_run(
+    tx: &mut Tx,
+    id: i64,
+    mapping: &BTreeMap<String, String>,
+) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            &Query::update()
+                .table(Imports::Table)
+                .values([
+                    (Imports::Status, "running".into()),
+                    (Imports::Mapping, JsonText(mapping).to_text().into()),
+                ])
+                .and_where(Expr::col(Imports::Id).eq(id))
+                .and_where(Expr::col(Imports::Status).eq("pending"))
+                .take(),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Forgets imports uploaded before `before` and never started (and their files).
+pub async fn delete_stale_pending(tx: &mut Tx, before: i64) -> StoreResult<u64> {
+    tx.execute(
+        &Query::delete()
+            .from_table(Imports::Table)
+            .and_where(Expr::col(Imports::Status).eq("pending"))
+            .and_where(Expr::col(Imports::CreatedAt).lt(before))
+            .take(),
+    )
+    .await
+}
+
+pub async fn save_file(tx: &mut Tx, import_id: i64, bytes: &[u8]) -> StoreResult<()> {
+    tx.execute(
+        &Query::insert()
+            .into_table(ImportFiles::Table)
+            .columns([ImportFiles::ImportId, ImportFiles::Bytes])
+            .values_panic([import_id.into(), bytes.to_vec().into()])
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn file(db: &Db, import_id: i64) -> StoreResult<Option<Vec<u8>>> {
+    let row: Option<(Vec<u8>,)> = db
+        .fetch_optional(
+            &Query::select()
+                .column(ImportFiles::Bytes)
+                .from(ImportFiles::Table)
+                .and_where(Expr::col(ImportFiles::ImportId).eq(import_id))
+                .take(),
+        )
+        .await?;
+    Ok(row.map(|(b,)| b))
+}
+
+pub async fn delete_file(tx: &mut Tx, import_id: i64) -> StoreResult<()> {
+    tx.execute(
+        &Query::delete()
+            .from_table(ImportFiles::Table)
+            .and_where(Expr::col(ImportFiles::ImportId).eq(import_id))
+            .take(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// How far a run got.

@@ -304,3 +304,10 @@ pub enum ImportErrors {
     Reason,
     Cells,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportFiles {
+    Table,
+    ImportId,
+    Bytes,
+}

@@ -3,9 +3,9 @@
 use crate::db::Backend;
 
 pub(super) fn imports(b: Backend) -> Vec<String> {
-    let pk = match b {
-        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+    let (pk, blob) = match b {
+        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA"),
     };
     vec![
         // A named column → field mapping people reuse for files exported the same way.
@@ -55,5 +55,13 @@ pub(super) fn imports(b: Backend) -> Vec<String> {
             )"
         ),
         "CREATE INDEX ix_import_errors_import ON import_errors (import_id, line)".into(),
+        // A file uploaded in the workspace, kept from upload until its import has run
+        // (the mapping step may be answered by another instance).
+        format!(
+            "CREATE TABLE import_files (
+                import_id BIGINT PRIMARY KEY REFERENCES imports (id) ON DELETE CASCADE,
+                bytes {blob} NOT NULL
+            )"
+        ),
     ]
 }
