@@ -33,10 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(uploads)
         .route("/imports/{id}", get(get_import))
         .route("/imports/{id}/errors", get(download_import_errors))
-        .route(
-            "/import-mappings",
-            get(list_mappings).post(create_mapping),
-        )
+        .route("/import-mappings", get(list_mappings).post(create_mapping))
         .route("/import-mappings/{id}", delete(delete_mapping))
         .route("/contacts/export", get(export_contacts))
         .route("/organisations/export", get(export_organisations))
@@ -230,9 +227,7 @@ pub async fn list_mappings(
     ApiQuery(p): ApiQuery<MappingParams>,
 ) -> ApiResult<Json<Vec<MappingRow>>> {
     let entity = p.entity.as_deref().map(Entity::parse).transpose()?;
-    Ok(Json(
-        transfer::list_mappings(&s.app, &actor, entity).await?,
-    ))
+    Ok(Json(transfer::list_mappings(&s.app, &actor, entity).await?))
 }
 
 /// Saves a column mapping under a name (unique per entity).

@@ -41,7 +41,12 @@ struct Choice {
     label: String,
 }
 
-fn field_choices(s: &AppState, locale: UiLocale, fields: &[String], labels: &HashMap<String, String>) -> Vec<Choice> {
+fn field_choices(
+    s: &AppState,
+    locale: UiLocale,
+    fields: &[String],
+    labels: &HashMap<String, String>,
+) -> Vec<Choice> {
     fields
         .iter()
         .map(|f| Choice {
@@ -254,13 +259,20 @@ async fn answer_mapping(
         .0
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.clone(), form.get(&format!("map_{i}")).cloned().unwrap_or_default()))
+        .map(|(i, h)| {
+            (
+                h.clone(),
+                form.get(&format!("map_{i}")).cloned().unwrap_or_default(),
+            )
+        })
         .collect();
     let locale = ui.actor.locale;
     match form.get("action").map(String::as_str) {
         Some("start") => {
             match transfer::start_upload(&s.app, &ui.actor, id, mapping.clone()).await {
-                Ok(_) | Err(AppError::Conflict { .. }) => back(&format!("/app/customers/import/{id}")),
+                Ok(_) | Err(AppError::Conflict { .. }) => {
+                    back(&format!("/app/customers/import/{id}"))
+                }
                 Err(e) => {
                     let error = Some(error_text(&s, locale, &e));
                     mapping_step(&s, &ui, id, Some(mapping), error, None).await
@@ -274,7 +286,10 @@ async fn answer_mapping(
                 mapping: mapping.clone(),
             };
             let (error, notice) = match transfer::create_mapping(&s.app, &ui.actor, &input).await {
-                Ok(_) => (None, Some(s.i18n.text(locale, "transfer-mapping-saved", &[]))),
+                Ok(_) => (
+                    None,
+                    Some(s.i18n.text(locale, "transfer-mapping-saved", &[])),
+                ),
                 Err(e) => (Some(error_text(&s, locale, &e)), None),
             };
             mapping_step(&s, &ui, id, Some(mapping), error, notice).await
@@ -286,7 +301,9 @@ async fn answer_mapping(
 /// Reads a url-encoded body (or query) into `T`.
 fn parse_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let text = String::from_utf8_lossy(body);
-    let uri: Uri = format!("/?{text}").parse().map_err(|_| "bad form".to_owned())?;
+    let uri: Uri = format!("/?{text}")
+        .parse()
+        .map_err(|_| "bad form".to_owned())?;
     Query::<T>::try_from_uri(&uri)
         .map(|q| q.0)
         .map_err(|e| e.body_text())
