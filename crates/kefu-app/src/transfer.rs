@@ -1344,14 +1344,18 @@ pub async fn start_upload(
 fn spawn(app: &App, job: Job) {
     let app = app.clone();
     tokio::spawn(async move {
-        if let Err(e) = execute(&app, job, |_| {}).await {
+        if let Err(e) = execute(&app, job, |_, _| {}).await {
             tracing::error!(error = %e, "import could not be finished");
         }
     });
 }
 
 /// Runs an accepted import to its end, batch by batch; `progress` hears after each.
-async fn execute(app: &App, job: Job, mut progress: impl FnMut(&Counts)) -> AppResult<ImportRow> {
+async fn execute(
+    app: &App,
+    job: Job,
+    mut progress: impl FnMut(&Counts, i64),
+) -> AppResult<ImportRow> {
     let Job { import, sheet, ctx } = job;
     let who = (import.created_by, import.id);
     let mut state = RunState::default();
@@ -1377,7 +1381,7 @@ async fn execute(app: &App, job: Job, mut progress: impl FnMut(&Counts)) -> AppR
             state.counts.processed += rows.len() as i64;
             imports::advance(&mut tx, import.id, &state.counts).await?;
             tx.commit().await?;
-            progress(&state.counts);
+            progress(&state.counts, import.total);
         }
         Ok(())
     }
@@ -1422,12 +1426,13 @@ pub async fn start_import(app: &App, actor: &Actor, file: &ImportFile) -> AppRes
     Ok(import)
 }
 
-/// Imports a file to its end, for the command line (whoever runs it has the database
+/// Imports a file to its end, for the command line; `progress` hears the counts and the
+/// number of rows after each batch (whoever runs it has the database
 /// itself, so there is no role to check; the audit log records no user).
 pub async fn import_from_command_line(
     app: &App,
     file: &ImportFile,
-    progress: impl FnMut(&Counts),
+    progress: impl FnMut(&Counts, i64),
 ) -> AppResult<ImportRow> {
     let job = accept(app, None, file).await?;
     execute(app, job, progress).await
