@@ -111,6 +111,12 @@ pub(crate) async fn validate(
         custom: custom_values(app, "organisation", &input.custom).await?,
         search_tokens: String::new(),
     };
+    f.search_tokens = search_tokens(&f);
+    Ok(f)
+}
+
+/// The organisation's search tokens: name, products, tags, numbers and address.
+pub(crate) fn search_tokens(f: &OrganisationFields) -> String {
     let mut doc = Document::default();
     doc.text(&f.name);
     for text in f.products.iter().chain(&f.tags) {
@@ -122,8 +128,7 @@ pub(crate) async fn validate(
     {
         doc.text(text);
     }
-    f.search_tokens = doc.finish();
-    Ok(f)
+    doc.finish()
 }
 
 fn subject(id: i64) -> String {

@@ -140,6 +140,28 @@ fn union(old: &mut Vec<String>, new: &[String]) {
 /// Fills an existing contact from a row: values in the file replace those on record,
 /// empty cells change nothing, tags, identities and custom values are added. Audited.
 /// Returns whether anything changed.
+/// Records an update an import made: what changed (old → new) and which import.
+async fn audit_update(
+    tx: &mut Tx,
+    action: &str,
+    subject: &str,
+    mut diff: serde_json::Map<String, serde_json::Value>,
+    (actor_id, import_id): (Option<i64>, i64),
+    now: i64,
+) -> AppResult<()> {
+    diff.insert("import_id".into(), json!(import_id));
+    kefu_store::audit::record_in(
+        tx,
+        actor_id,
+        action,
+        subject,
+        &serde_json::Value::Object(diff).to_string(),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The outcome of each row of a batch, as planned (nothing written).
 enum Planned {
     Contacts(Vec<Result<ContactPlan, NewImportError>>),

@@ -3,11 +3,11 @@
 
 use crate::contacts::{IdentityRow, NewIdentity};
 use crate::schema::{
-    ContactIdentities, Contacts, EntityTags, ImportErrors, ImportFiles, ImportMappings, Imports,
+    ContactIdentities, EntityTags, ImportErrors, ImportFiles, ImportMappings, Imports,
     Organisations,
 };
 use crate::{Db, JsonText, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -389,56 +389,55 @@ pub async fn errors(db: &Db, import_id: i64, limit: u64) -> StoreResult<Vec<Impo
     .await
 }
 
+/// Runs `query` over `keys` a chunk at a time (bounded `IN (…)` lists) and joins the rows.
+async fn fetch_in_chunks<K, T: crate::Record>(
+    tx: &mut Tx,
+    keys: &[K],
+    query: impl Fn(&[K]) -> SelectStatement,
+) -> StoreResult<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        out.extend(tx.fetch_all::<T>(&query(chunk)).await?);
+    }
+    Ok(out)
+}
+
 /// Who owns each of these identity values: `(kind, value, contact_id)`.
 pub async fn identity_owners(
     tx: &mut Tx,
     values: &[String],
 ) -> StoreResult<Vec<(String, String, i64)>> {
-    let mut out = Vec::new();
-    for chunk in values.chunks(CHUNK) {
-        out.extend(
-            tx.fetch_all::<(String, String, i64)>(
-                &Query::select()
-                    .columns([
-                        ContactIdentities::Kind,
-                        ContactIdentities::Value,
-                        ContactIdentities::ContactId,
-                    ])
-                    .from(ContactIdentities::Table)
-                    .and_where(
-                        Expr::col(ContactIdentities::Value).is_in(chunk.iter().map(String::as_str)),
-                    )
-                    .take(),
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    fetch_in_chunks(tx, values, |chunk| {
+        Query::select()
+            .columns([
+                ContactIdentities::Kind,
+                ContactIdentities::Value,
+                ContactIdentities::ContactId,
+            ])
+            .from(ContactIdentities::Table)
+            .and_where(Expr::col(ContactIdentities::Value).is_in(chunk.iter().map(String::as_str)))
+            .take()
+    })
+    .await
 }
 
 /// The identities of several contacts, in the order added.
 pub async fn identities_of(tx: &mut Tx, contact_ids: &[i64]) -> StoreResult<Vec<IdentityRow>> {
-    let mut out = Vec::new();
-    for chunk in contact_ids.chunks(CHUNK) {
-        out.extend(
-            tx.fetch_all::<IdentityRow>(
-                &Query::select()
-                    .columns([
-                        ContactIdentities::Id,
-                        ContactIdentities::ContactId,
-                        ContactIdentities::Kind,
-                        ContactIdentities::Value,
-                        ContactIdentities::Label,
-                    ])
-                    .from(ContactIdentities::Table)
-                    .and_where(Expr::col(ContactIdentities::ContactId).is_in(chunk.to_vec()))
-                    .order_by(ContactIdentities::Id, Order::Asc)
-                    .take(),
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    fetch_in_chunks(tx, contact_ids, |chunk| {
+        Query::select()
+            .columns([
+                ContactIdentities::Id,
+                ContactIdentities::ContactId,
+                ContactIdentities::Kind,
+                ContactIdentities::Value,
+                ContactIdentities::Label,
+            ])
+            .from(ContactIdentities::Table)
+            .and_where(Expr::col(ContactIdentities::ContactId).is_in(chunk.to_vec()))
+            .order_by(ContactIdentities::Id, Order::Asc)
+            .take()
+    })
+    .await
 }
 
 /// Inserts a contact row alone (its tags and identities go in with
@@ -448,53 +447,7 @@ pub async fn insert_contact(
     f: &crate::contacts::ContactFields,
     now: i64,
 ) -> StoreResult<i64> {
-    let (id,): (i64,) = tx
-        .fetch_one(
-            &Query::insert()
-                .into_table(Contacts::Table)
-                .columns([
-                    Contacts::Name,
-                    Contacts::Title,
-                    Contacts::Email,
-                    Contacts::Phone,
-                    Contacts::OrganisationId,
-                    Contacts::OwnerId,
-                    Contacts::Language,
-                    Contacts::Country,
-                    Contacts::TimeZone,
-                    Contacts::Tags,
-                    Contacts::Custom,
-                    Contacts::ConsentCall,
-                    Contacts::ConsentMessage,
-                    Contacts::ConsentEmail,
-                    Contacts::SearchTokens,
-                    Contacts::CreatedAt,
-                    Contacts::UpdatedAt,
-                ])
-                .values_panic([
-                    f.name.as_str().into(),
-                    f.title.clone().into(),
-                    f.email.clone().into(),
-                    f.phone.clone().into(),
-                    f.organisation_id.into(),
-                    f.owner_id.into(),
-                    f.language.clone().into(),
-                    f.country.clone().into(),
-                    f.time_zone.clone().into(),
-                    JsonText(&f.tags).to_text().into(),
-                    JsonText(&f.custom).to_text().into(),
-                    f.consent_call.into(),
-                    f.consent_message.into(),
-                    f.consent_email.into(),
-                    f.search_tokens.as_str().into(),
-                    now.into(),
-                    now.into(),
-                ])
-                .returning_col(Contacts::Id)
-                .take(),
-        )
-        .await?;
-    Ok(id)
+    crate::contacts::insert_row(tx, f, now).await
 }
 
 /// Adds identities to contacts, many per statement.
@@ -548,28 +501,20 @@ pub async fn organisations_by_name_key(
     tx: &mut Tx,
     keys: &[String],
 ) -> StoreResult<Vec<(String, i64, String)>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
-        out.extend(
-            tx.fetch_all::<(String, i64, String)>(
-                &Query::select()
-                    .columns([
-                        Organisations::NameKey,
-                        Organisations::Id,
-                        Organisations::Name,
-                    ])
-                    .from(Organisations::Table)
-                    .and_where(
-                        Expr::col(Organisations::NameKey).is_in(chunk.iter().map(String::as_str)),
-                    )
-                    .and_where(Expr::col(Organisations::MergedInto).is_null())
-                    .order_by(Organisations::Id, Order::Asc)
-                    .take(),
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    fetch_in_chunks(tx, keys, |chunk| {
+        Query::select()
+            .columns([
+                Organisations::NameKey,
+                Organisations::Id,
+                Organisations::Name,
+            ])
+            .from(Organisations::Table)
+            .and_where(Expr::col(Organisations::NameKey).is_in(chunk.iter().map(String::as_str)))
+            .and_where(Expr::col(Organisations::MergedInto).is_null())
+            .order_by(Organisations::Id, Order::Asc)
+            .take()
+    })
+    .await
 }
 
 /// The live organisation with this tax number, if any.

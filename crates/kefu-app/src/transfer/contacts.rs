@@ -2,10 +2,9 @@
 //! contacts by phone, email or handle, written many rows per statement.
 
 use super::mapping::{Context, HANDLES, Values, yes};
-use super::{Action, ContactPlan, RunState, bad_row, fill, invalid_row, union};
+use super::{Action, ContactPlan, RunState, audit_update, bad_row, fill, invalid_row, union};
 use crate::contacts::{self as contact_uc, ContactInput, HandleInput, LabelledInput, ValidContact};
 use crate::organisations::name_key;
-use crate::search::Document;
 use crate::{AppError, AppResult};
 use kefu_domain::{Invalid, Name};
 use kefu_sheets::Row;
@@ -13,7 +12,7 @@ use kefu_store::Tx;
 use kefu_store::contacts::{self, ContactFields, ContactRow, NewIdentity};
 use kefu_store::imports::{self, NewImportError};
 use kefu_store::organisations::{self, OrganisationFields};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 pub(super) fn validate_contact(
@@ -167,14 +166,12 @@ pub(super) async fn organisation_for(
     if let Some(found) = state.organisations.get(&key) {
         return Ok(found.clone());
     }
-    let mut doc = Document::default();
-    doc.text(name);
-    let fields = OrganisationFields {
+    let mut fields = OrganisationFields {
         name: name.to_owned(),
         name_key: key.clone(),
-        search_tokens: doc.finish(),
         ..Default::default()
     };
+    fields.search_tokens = crate::organisations::search_tokens(&fields);
     let row = organisations::insert(tx, &fields, now).await?;
     kefu_store::audit::record_in(
         tx,
@@ -368,13 +365,13 @@ pub(super) async fn update_contact(
             .collect();
         diff.insert("identities_added".into(), json!(listed));
     }
-    diff.insert("import_id".into(), json!(import_id));
-    kefu_store::audit::record_in(
+    let subject = format!("contact:{id}");
+    audit_update(
         tx,
-        actor_id,
         "contact.updated",
-        &format!("contact:{id}"),
-        &Value::Object(diff).to_string(),
+        &subject,
+        diff,
+        (actor_id, import_id),
         now,
     )
     .await?;

@@ -8,7 +8,7 @@ use crate::{Actor, App, AppResult};
 use kefu_domain::time::now_ms;
 use kefu_domain::{Invalid, Permission};
 use kefu_sheets::Format;
-use kefu_store::contacts::ContactRow;
+use kefu_store::contacts::{ContactRow, IdentityRow};
 use kefu_store::fields::CustomFieldRow;
 use kefu_store::imports;
 use kefu_store::organisations::OrganisationRow;
@@ -76,7 +76,7 @@ pub(super) fn flag(b: bool) -> String {
 pub(super) fn contact_cell(
     column: &str,
     c: &ContactRow,
-    identities: &[&kefu_store::contacts::IdentityRow],
+    identities: &[IdentityRow],
     owners: &HashMap<i64, String>,
 ) -> String {
     let of_kind = |kind: &str| {
@@ -201,7 +201,28 @@ pub(super) fn stem(entity: Entity) -> String {
     format!("{}-{date}", entity.plural())
 }
 
-/// Every contact the list filters select (page by page), with the chosen columns. Audited.
+/// Every row of a keyset-paged list (newest first, paged by id), page by page.
+async fn every_page<T, F>(
+    mut page: impl FnMut(Option<i64>) -> F,
+    id: fn(&T) -> i64,
+) -> AppResult<Vec<T>>
+where
+    F: std::future::Future<Output = AppResult<Vec<T>>>,
+{
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let rows = page(before).await?;
+        let full = rows.len() as u64 == EXPORT_PAGE;
+        before = rows.last().map(id);
+        out.extend(rows);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every contact the list filters select, with the chosen columns. Audited.
 pub async fn export_contacts(
     app: &App,
     actor: &Actor,
@@ -209,36 +230,33 @@ pub async fn export_contacts(
     req: &ExportRequest,
 ) -> AppResult<FileOut> {
     let (columns, owners) = export_setup(app, actor, Entity::Contact, req).await?;
+    let contacts = every_page(
+        |before| contact_uc::list_contacts(app, actor, query, before, EXPORT_PAGE),
+        |c| c.id,
+    )
+    .await?;
     let needs_identities = columns
         .iter()
         .any(|c| c == "phones" || c == "emails" || EDITABLE_KINDS.contains(&c.as_str()));
-    let mut rows = Vec::new();
-    let mut before = None;
-    loop {
-        let page = contact_uc::list_contacts(app, actor, query, before, EXPORT_PAGE).await?;
-        let identities = if needs_identities {
-            let ids: Vec<i64> = page.iter().map(|c| c.id).collect();
-            let mut tx = app.db.begin_read().await?;
-            let found = imports::identities_of(&mut tx, &ids).await?;
-            tx.commit().await?;
-            found
-        } else {
-            Vec::new()
-        };
-        for c in &page {
-            let own: Vec<_> = identities.iter().filter(|i| i.contact_id == c.id).collect();
-            rows.push(
-                columns
-                    .iter()
-                    .map(|col| contact_cell(col, c, &own, &owners))
-                    .collect(),
-            );
+    let mut identities: HashMap<i64, Vec<IdentityRow>> = HashMap::new();
+    if needs_identities {
+        let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
+        let mut tx = app.db.begin_read().await?;
+        for i in imports::identities_of(&mut tx, &ids).await? {
+            identities.entry(i.contact_id).or_default().push(i);
         }
-        match page.last() {
-            Some(last) if page.len() as u64 == EXPORT_PAGE => before = Some(last.id),
-            _ => break,
-        }
+        tx.commit().await?;
     }
+    let rows = contacts
+        .iter()
+        .map(|c| {
+            let own = identities.get(&c.id).map_or(&[][..], Vec::as_slice);
+            columns
+                .iter()
+                .map(|col| contact_cell(col, c, own, &owners))
+                .collect()
+        })
+        .collect();
     let file = write_file(&stem(Entity::Contact), &columns, rows, req.format)?;
     let filters = json!({
         "q": query.q, "organisation_id": query.organisation_id, "owner_id": query.owner_id,
@@ -257,23 +275,20 @@ pub async fn export_organisations(
     req: &ExportRequest,
 ) -> AppResult<FileOut> {
     let (columns, owners) = export_setup(app, actor, Entity::Organisation, req).await?;
-    let mut rows = Vec::new();
-    let mut before = None;
-    loop {
-        let page = org_uc::list_organisations(app, actor, query, before, EXPORT_PAGE).await?;
-        for o in &page {
-            rows.push(
-                columns
-                    .iter()
-                    .map(|col| organisation_cell(col, o, &owners))
-                    .collect(),
-            );
-        }
-        match page.last() {
-            Some(last) if page.len() as u64 == EXPORT_PAGE => before = Some(last.id),
-            _ => break,
-        }
-    }
+    let organisations = every_page(
+        |before| org_uc::list_organisations(app, actor, query, before, EXPORT_PAGE),
+        |o| o.id,
+    )
+    .await?;
+    let rows = organisations
+        .iter()
+        .map(|o| {
+            columns
+                .iter()
+                .map(|col| organisation_cell(col, o, &owners))
+                .collect()
+        })
+        .collect();
     let file = write_file(&stem(Entity::Organisation), &columns, rows, req.format)?;
     let filters = json!({
         "q": query.q, "owner_id": query.owner_id, "country": query.country, "tag": query.tag,

@@ -2,15 +2,14 @@
 //! existing organisations by tax number or reduced name.
 
 use super::mapping::{Context, Values};
-use super::{Action, OrganisationPlan, RunState, bad_row, fill, invalid_row, union};
+use super::{Action, OrganisationPlan, RunState, audit_update, bad_row, fill, invalid_row, union};
 use crate::organisations::{self as org_uc, OrganisationInput, name_key};
-use crate::search::Document;
 use crate::{App, AppResult};
 use kefu_sheets::Row;
 use kefu_store::Tx;
 use kefu_store::imports::{self, NewImportError};
 use kefu_store::organisations::{self, OrganisationFields, OrganisationRow};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use std::collections::HashMap;
 
 /// An organisation row checked (the choice lists, owner and custom fields need reads).
@@ -154,19 +153,7 @@ pub(super) async fn write_organisations(
         union(&mut f.products, &new.products);
         union(&mut f.tags, &new.tags);
         f.custom.extend(new.custom.clone());
-        f.search_tokens.clone_from(&new.search_tokens);
-        let mut doc = Document::default();
-        doc.text(&f.name);
-        for text in f.products.iter().chain(&f.tags) {
-            doc.text(text);
-        }
-        for text in [&f.registration_no, &f.tax_no, &f.address]
-            .into_iter()
-            .flatten()
-        {
-            doc.text(text);
-        }
-        f.search_tokens = doc.finish();
+        f.search_tokens = org_uc::search_tokens(&f);
         let mut merged = before.clone();
         merged.name.clone_from(&f.name);
         merged.registration_no.clone_from(&f.registration_no);
@@ -185,14 +172,14 @@ pub(super) async fn write_organisations(
             continue;
         }
         let after = organisations::update(tx, id, &f, now).await?;
-        let mut diff = crate::archive::changes(&json!(before), &json!(after));
-        diff.insert("import_id".into(), json!(import_id));
-        kefu_store::audit::record_in(
+        let diff = crate::archive::changes(&json!(before), &json!(after));
+        let subject = format!("organisation:{id}");
+        audit_update(
             tx,
-            actor_id,
             "organisation.updated",
-            &format!("organisation:{id}"),
-            &Value::Object(diff).to_string(),
+            &subject,
+            diff,
+            (actor_id, import_id),
             now,
         )
         .await?;
