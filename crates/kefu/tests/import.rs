@@ -73,3 +73,43 @@ fn a_file_is_imported_with_its_bad_rows_reported_beside_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_mapping_saved_in_the_workspace_is_used_by_name() {
+    let dir = std::env::temp_dir().join(format!("kefu-cli-mapping-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = kefu_store::Db::open_sqlite(&dir.join("kefu.sqlite3"))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let mapping = [("客户", "name"), ("联系方式", "phones")]
+        .map(|(h, f)| (h.to_owned(), f.to_owned()))
+        .into();
+    let mut tx = db.begin().await.unwrap();
+    kefu_store::imports::insert_mapping(&mut tx, "contact", "淘宝导出", &mapping, None, 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    db.close().await;
+    let file = dir.join("tb.csv");
+    std::fs::write(&file, "客户,联系方式\n刘洋,13500135000\n").unwrap();
+    let import = |name: &str| {
+        kefu(&dir)
+            .args(["import", "--entity", "contact", "--mapping", name, "--file"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let out = import("淘宝导出");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 created"));
+    let unknown = import("nope");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no saved mapping named 'nope'"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

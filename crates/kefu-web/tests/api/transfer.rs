@@ -726,6 +726,10 @@ async fn the_workspace_imports_a_file_in_steps() {
         .await
         .unwrap();
     assert!(export.contains("name=\"col.phones\""));
+    assert!(
+        !export.contains("transfer-") && !html.contains("transfer-"),
+        "every text is translated"
+    );
     assert!(export.contains("name=\"country\" value=\"CN\""));
     let r = t
         .http
@@ -746,4 +750,35 @@ async fn the_workspace_imports_a_file_in_steps() {
     assert_eq!(sheet.headers, ["name"]);
     assert_eq!(sheet.rows.len(), 1, "the search selects John Smith alone");
     assert_eq!(sheet.rows[0].cells, ["John Smith"]);
+
+    let r = t
+        .http
+        .post(t.url("/app/profile/locale"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("value", "zh-CN")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for page in [
+        "/app/customers/import",
+        "/app/customers/export?entity=organisation",
+        to.as_str(),
+    ] {
+        let html = t
+            .http
+            .get(t.url(page))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("transfer-"), "{page} is translated:\n{html}");
+        assert!(
+            html.contains("导入客户") || html.contains("导出客户"),
+            "{page} is in Chinese"
+        );
+    }
 }
