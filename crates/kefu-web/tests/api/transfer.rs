@@ -476,6 +476,25 @@ async fn unreadable_files_are_refused_with_a_reason() {
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(t.count("imports").await, 0);
+
+    // Uploads may be far larger than the 1 MiB other requests are held to.
+    let mut big = String::from("姓名,手机\n");
+    for i in 0..100_000 {
+        big.push_str(&format!("客户{i},139{i:08}\n"));
+    }
+    assert!(big.len() > 2 * 1024 * 1024);
+    let r = upload(
+        &t,
+        "/api/v1/imports/preview",
+        &boss,
+        &[("entity", "contact"), ("file_name", "big.csv")],
+        big.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["total_rows"], 100_000);
+    assert_eq!(preview["rows"].as_array().unwrap().len(), 20);
 }
 
 #[tokio::test]
