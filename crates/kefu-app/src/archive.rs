@@ -109,7 +109,7 @@ pub async fn custom_values(
     Ok(out)
 }
 
-fn custom_value(def: &CustomFieldRow, value: &Value) -> Result<Value, Invalid> {
+pub(crate) fn custom_value(def: &CustomFieldRow, value: &Value) -> Result<Value, Invalid> {
     let bad = |what: &str| {
         Invalid::new(
             "custom",

@@ -70,7 +70,10 @@ pub fn name_key(name: &str) -> String {
     key
 }
 
-async fn validate(app: &App, input: &OrganisationInput) -> AppResult<OrganisationFields> {
+pub(crate) async fn validate(
+    app: &App,
+    input: &OrganisationInput,
+) -> AppResult<OrganisationFields> {
     let name = Name::parse("name", &input.name)?.into_inner();
     let country = present(&input.country)
         .map(CountryCode::parse)

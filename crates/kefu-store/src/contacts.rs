@@ -142,6 +142,13 @@ fn values(f: &ContactFields) -> Vec<(Contacts, sea_query::Value)> {
 }
 
 pub async fn insert(tx: &mut Tx, f: &ContactFields, now: i64) -> StoreResult<ContactRow> {
+    let id = insert_row(tx, f, now).await?;
+    set_tags(tx, "contact", id, &f.tags).await?;
+    find_in_tx(tx, id).await?.ok_or(crate::StoreError::NotFound)
+}
+
+/// Inserts the contact's row alone (no tag rows, not read back), for batched imports.
+pub(crate) async fn insert_row(tx: &mut Tx, f: &ContactFields, now: i64) -> StoreResult<i64> {
     let (mut columns, mut vals): (Vec<_>, Vec<_>) = values(f).into_iter().unzip();
     columns.extend([Contacts::CreatedAt, Contacts::UpdatedAt]);
     vals.extend([now.into(), now.into()]);
@@ -155,8 +162,7 @@ pub async fn insert(tx: &mut Tx, f: &ContactFields, now: i64) -> StoreResult<Con
                 .take(),
         )
         .await?;
-    set_tags(tx, "contact", id, &f.tags).await?;
-    find_in_tx(tx, id).await?.ok_or(crate::StoreError::NotFound)
+    Ok(id)
 }
 
 pub async fn update(tx: &mut Tx, id: i64, f: &ContactFields, now: i64) -> StoreResult<ContactRow> {

@@ -282,3 +282,54 @@ pub enum DuplicateDismissals {
     DismissedBy,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportMappings {
+    Table,
+    Id,
+    Entity,
+    Name,
+    Mapping,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Imports {
+    Table,
+    Id,
+    Entity,
+    FileName,
+    Status,
+    Total,
+    Processed,
+    Created,
+    Updated,
+    Unchanged,
+    Failed,
+    Headers,
+    Mapping,
+    Error,
+    CreatedBy,
+    CreatedAt,
+    FinishedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportErrors {
+    Table,
+    Id,
+    ImportId,
+    Line,
+    Code,
+    Reason,
+    Cells,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportFiles {
+    Table,
+    ImportId,
+    Bytes,
+}

@@ -35,10 +35,29 @@ pub enum Command {
     Token(TokenCommand),
     /// Load a demo shop: teams, agents, customers and conversations.
     Demo,
-    /// Measure the message write path and the event stream (see docs/PERFORMANCE.md).
-    Bench(crate::bench::BenchArgs),
-    /// Measure search and list times on a generated archive of 1,000,000 contacts.
-    BenchArchive(crate::bench_archive::ArchiveBenchArgs),
+    /// Import contacts or organisations from an .xlsx or .csv file (bad rows go to FILE.errors.csv).
+    Import(crate::import::ImportArgs),
+    /// Measure the message write path and the event stream (see docs/PERFORMANCE.md);
+    /// `kefu bench import` measures importing contacts instead.
+    Bench(BenchCommand),
+}
+
+/// `kefu bench [flags]` (messages) or `kefu bench import [--rows N]`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchCommand {
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
+    #[command(flatten)]
+    pub messages: crate::bench::BenchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchWhat {
+    /// Import a generated .xlsx of contacts into a fresh SQLite database, twice.
+    Import(crate::bench_import::BenchImportArgs),
+    /// Search and list a generated archive of 1,000,000 contacts, beside the bare SQL.
+    Archive(crate::bench_archive::ArchiveBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,8 +110,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             create_token(&config, &email, &name).await
         }
         Command::Demo => demo(&config).await,
-        Command::Bench(args) => crate::bench::run(args).await,
-        Command::BenchArchive(args) => crate::bench_archive::run(args).await,
+        Command::Import(args) => crate::import::run(&config, args).await,
+        Command::Bench(BenchCommand {
+            what: Some(BenchWhat::Import(args)),
+            ..
+        }) => crate::bench_import::run(args).await,
+        Command::Bench(BenchCommand {
+            what: Some(BenchWhat::Archive(args)),
+            ..
+        }) => crate::bench_archive::run(args).await,
+        Command::Bench(b) => crate::bench::run(b.messages).await,
     }
 }
 
