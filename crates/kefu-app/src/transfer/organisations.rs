@@ -124,7 +124,6 @@ pub(super) async fn write_organisations(
         let id = match p.action {
             Action::Create => {
                 let row = organisations::insert(tx, &p.fields, now).await?;
-                crate::merge::index_organisation(tx, &row).await?;
                 state.counts.created += 1;
                 state
                     .organisations
@@ -173,7 +172,6 @@ pub(super) async fn write_organisations(
             continue;
         }
         let after = organisations::update(tx, id, &f, now).await?;
-        crate::merge::index_organisation(tx, &after).await?;
         let diff = crate::archive::changes(&json!(before), &json!(after));
         let subject = format!("organisation:{id}");
         audit_update(

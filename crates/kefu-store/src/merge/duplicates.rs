@@ -58,35 +58,61 @@ pub async fn set_keys(tx: &mut Tx, entity: &str, id: i64, keys: &BTreeSet<Key>) 
         )
         .await?;
     }
-    for (kind, key) in old.symmetric_difference(keys) {
-        refresh_shared(tx, entity, kind, key).await?;
+    for (kind, key) in old.difference(keys) {
+        refresh_shared(tx, entity, id, kind, key, false).await?;
+    }
+    for (kind, key) in keys.difference(&old) {
+        refresh_shared(tx, entity, id, kind, key, true).await?;
     }
     Ok(())
 }
 
-/// Marks every row of one key shared when more than one record has it.
-async fn refresh_shared(tx: &mut Tx, entity: &str, kind: &str, key: &str) -> StoreResult<()> {
+/// Keeps `shared` right for one key that `id` just gained or lost, touching only the
+/// rows whose state changes (a common key — a frequent name in a big company — may be
+/// held by thousands of records; rewriting all of them on every write was quadratic).
+async fn refresh_shared(
+    tx: &mut Tx,
+    entity: &str,
+    id: i64,
+    kind: &str,
+    key: &str,
+    gained: bool,
+) -> StoreResult<()> {
     let same = sea_query::Condition::all()
         .add(Expr::col(DuplicateKeys::Entity).eq(entity))
         .add(Expr::col(DuplicateKeys::Kind).eq(kind))
         .add(Expr::col(DuplicateKeys::Key).eq(key));
-    let (n,): (i64,) = tx
+    // How many records hold the key now, counted no further than three.
+    let (holders,): (i64,) = tx
         .fetch_one(
             &Query::select()
                 .expr(Expr::cust("COUNT(*)"))
-                .from(DuplicateKeys::Table)
-                .cond_where(same.clone())
+                .from_subquery(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(DuplicateKeys::Table)
+                        .cond_where(same.clone())
+                        .limit(3)
+                        .take(),
+                    Alias::new("holders"),
+                )
                 .take(),
         )
         .await?;
-    tx.execute(
-        &Query::update()
-            .table(DuplicateKeys::Table)
-            .value(DuplicateKeys::Shared, n > 1)
-            .cond_where(same)
-            .take(),
-    )
-    .await?;
+    let mut update = Query::update();
+    update.table(DuplicateKeys::Table).cond_where(same);
+    match (gained, holders) {
+        // The second holder: both become shared.
+        (true, 2) => update.value(DuplicateKeys::Shared, true),
+        // One more holder of a key already shared: only the new row.
+        (true, n) if n > 2 => update
+            .value(DuplicateKeys::Shared, true)
+            .and_where(Expr::col(DuplicateKeys::EntityId).eq(id)),
+        // The last other holder left: the one remaining is no longer shared.
+        (false, 1) => update.value(DuplicateKeys::Shared, false),
+        _ => return Ok(()),
+    };
+    tx.execute(&update).await?;
     Ok(())
 }
 

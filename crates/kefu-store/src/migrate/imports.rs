@@ -63,5 +63,9 @@ pub(super) fn imports(b: Backend) -> Vec<String> {
                 bytes {blob} NOT NULL
             )"
         ),
+        // An import looks up a whole batch's phones, emails and handles by value, and
+        // organisations by tax number.
+        "CREATE INDEX ix_contact_identities_value ON contact_identities (value)".into(),
+        "CREATE INDEX ix_organisations_tax_no ON organisations (tax_no)".into(),
     ]
 }
