@@ -194,18 +194,8 @@ pub async fn add_entry(
     };
     let id = timeline::record_for_contact(&mut tx, contact_id, &entry, now).await?;
     commit(app, tx).await?;
-    let rows = timeline::list(
-        &app.db,
-        Owner::Contact(contact_id),
-        Some(Before {
-            occurred_at,
-            id: id + 1,
-        }),
-        1,
-    )
-    .await?;
-    rows.into_iter()
-        .find(|r| r.id == id)
+    timeline::find(&app.db, id)
+        .await?
         .ok_or(AppError::NotFound("timeline entry"))
 }
 

@@ -126,6 +126,31 @@ pub struct Before {
     pub id: i64,
 }
 
+/// One entry by id.
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<TimelineRow>> {
+    let mut q = select();
+    q.and_where(Expr::col(TimelineEntries::Id).eq(id));
+    db.fetch_optional(&q).await
+}
+
+fn select() -> sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            TimelineEntries::Id,
+            TimelineEntries::ContactId,
+            TimelineEntries::OrganisationId,
+            TimelineEntries::Kind,
+            TimelineEntries::RefId,
+            TimelineEntries::ActorUserId,
+            TimelineEntries::Summary,
+            TimelineEntries::Detail,
+            TimelineEntries::OccurredAt,
+            TimelineEntries::CreatedAt,
+        ])
+        .from(TimelineEntries::Table)
+        .take()
+}
+
 /// A timeline newest first, `limit` entries older than `before`.
 pub async fn list(
     db: &Db,
@@ -133,23 +158,10 @@ pub async fn list(
     before: Option<Before>,
     limit: u64,
 ) -> StoreResult<Vec<TimelineRow>> {
-    let mut q = Query::select();
-    q.columns([
-        TimelineEntries::Id,
-        TimelineEntries::ContactId,
-        TimelineEntries::OrganisationId,
-        TimelineEntries::Kind,
-        TimelineEntries::RefId,
-        TimelineEntries::ActorUserId,
-        TimelineEntries::Summary,
-        TimelineEntries::Detail,
-        TimelineEntries::OccurredAt,
-        TimelineEntries::CreatedAt,
-    ])
-    .from(TimelineEntries::Table)
-    .order_by(TimelineEntries::OccurredAt, Order::Desc)
-    .order_by(TimelineEntries::Id, Order::Desc)
-    .limit(limit);
+    let mut q = select();
+    q.order_by(TimelineEntries::OccurredAt, Order::Desc)
+        .order_by(TimelineEntries::Id, Order::Desc)
+        .limit(limit);
     match owner {
         Owner::Contact(id) => q.and_where(Expr::col(TimelineEntries::ContactId).eq(id)),
         Owner::Organisation(id) => q.and_where(Expr::col(TimelineEntries::OrganisationId).eq(id)),

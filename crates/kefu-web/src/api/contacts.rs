@@ -1,7 +1,7 @@
 //! Contacts.
 
+use crate::api::Page;
 use crate::api::PageParams;
-use crate::api::{DEFAULT_LIMIT, Page};
 use crate::error::ApiResult;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub async fn list_contacts(
     ApiQuery(q): ApiQuery<ContactListQuery>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<ContactRow>>> {
-    let limit = page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100);
+    let limit = crate::api::page_limit(page.limit);
     let rows = contacts::list_contacts(&s.app, &actor, &q, page.cursor, limit).await?;
     Ok(Json(Page::new(rows, limit, |c| c.id.to_string())))
 }

@@ -1,6 +1,6 @@
 //! A customer's timeline, reveals of masked identities, erasure, and the audit log.
 
-use crate::api::{DEFAULT_LIMIT, Page, PageParams};
+use crate::api::{Page, PageParams, page_limit};
 use crate::error::ApiResult;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -51,10 +51,6 @@ pub struct TimelineParams {
     pub limit: Option<u64>,
 }
 
-fn limit(l: Option<u64>) -> u64 {
-    l.unwrap_or(DEFAULT_LIMIT).clamp(1, 100)
-}
-
 /// A contact's timeline, newest first: conversations, notes, calls, merges and (as
 /// features arrive) orders, after-sales cases, reviews and visits.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/timeline", tag = "contacts", params(("id" = i64, Path), TimelineParams),
@@ -66,7 +62,8 @@ pub async fn contact_timeline(
     ApiQuery(p): ApiQuery<TimelineParams>,
 ) -> ApiResult<Json<TimelinePage>> {
     Ok(Json(
-        timeline::contact_timeline(&s.app, &actor, id, p.cursor.as_deref(), limit(p.limit)).await?,
+        timeline::contact_timeline(&s.app, &actor, id, p.cursor.as_deref(), page_limit(p.limit))
+            .await?,
     ))
 }
 
@@ -80,8 +77,14 @@ pub async fn organisation_timeline(
     ApiQuery(p): ApiQuery<TimelineParams>,
 ) -> ApiResult<Json<TimelinePage>> {
     Ok(Json(
-        timeline::organisation_timeline(&s.app, &actor, id, p.cursor.as_deref(), limit(p.limit))
-            .await?,
+        timeline::organisation_timeline(
+            &s.app,
+            &actor,
+            id,
+            p.cursor.as_deref(),
+            page_limit(p.limit),
+        )
+        .await?,
     ))
 }
 
@@ -144,7 +147,7 @@ pub async fn list_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<AuditEntry>>> {
-    let limit = limit(page.limit);
+    let limit = page_limit(page.limit);
     let rows = privacy::list_audit(&s.app, &actor, &q, page.cursor, limit).await?;
     Ok(Json(Page::new(rows, limit, |e| e.row.id.to_string())))
 }

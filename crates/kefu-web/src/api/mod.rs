@@ -34,6 +34,11 @@ pub struct Page<T> {
 /// Default page size of lists.
 pub const DEFAULT_LIMIT: u64 = 50;
 
+/// The page size asked for, within 1 to 100 (default 50).
+pub fn page_limit(asked: Option<u64>) -> u64 {
+    asked.unwrap_or(DEFAULT_LIMIT).clamp(1, 100)
+}
+
 impl<T> Page<T> {
     /// A page of `limit` rows: a cursor only when the page is full.
     pub fn new(data: Vec<T>, limit: u64, cursor: impl Fn(&T) -> String) -> Self {

@@ -1,6 +1,6 @@
 //! Organisations (企业).
 
-use crate::api::{DEFAULT_LIMIT, Page, PageParams};
+use crate::api::{Page, PageParams};
 use crate::error::ApiResult;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -21,7 +21,7 @@ pub async fn list_organisations(
     ApiQuery(q): ApiQuery<OrganisationListQuery>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<OrganisationRow>>> {
-    let limit = page.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100);
+    let limit = crate::api::page_limit(page.limit);
     let rows = organisations::list_organisations(&s.app, &actor, &q, page.cursor, limit).await?;
     Ok(Json(Page::new(rows, limit, |o| o.id.to_string())))
 }
