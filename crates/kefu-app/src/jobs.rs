@@ -10,6 +10,9 @@ use tokio::sync::watch;
 /// Reopens a snoozed conversation when its time comes.
 pub const WAKE_SNOOZED: &str = "conversation.wake";
 
+/// Gives records written before duplicate keys existed their keys, a page per run.
+pub const BACKFILL_DUPLICATE_KEYS: &str = "duplicates.backfill";
+
 const LEASE_MS: i64 = 60_000;
 
 async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
@@ -20,6 +23,11 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
                 crate::conversations::wake_snoozed(app, id).await?;
             }
             Ok(())
+        }
+        BACKFILL_DUPLICATE_KEYS => {
+            let entity = payload["entity"].as_str().unwrap_or_default();
+            let after = payload["after"].as_i64().unwrap_or_default();
+            crate::merge::backfill(app, entity, after).await
         }
         other => Err(crate::AppError::Internal(format!(
             "unknown job kind {other}"

@@ -8,7 +8,10 @@ mod keys;
 pub use duplicates::{
     DismissInput, DuplicatePair, DuplicateSide, Entity, dismiss_pair, list_duplicates,
 };
-pub use keys::{email_key, index_contact, index_organisation, phone_key, similar_name_key};
+pub use keys::{
+    backfill, email_key, index_contact, index_contacts, index_organisation, index_organisations,
+    phone_key, similar_name_key,
+};
 
 use crate::contacts::ContactView;
 use crate::events::{append, commit};
@@ -176,9 +179,9 @@ pub async fn merge_organisations(
     for id in &merged.contact_ids {
         if let Some(contact) = contacts::find_in_tx(&mut tx, *id).await? {
             crate::organisations::reindex_contact(&mut tx, &contact).await?;
-            index_contact(&mut tx, *id).await?;
         }
     }
+    index_contacts(&mut tx, &merged.contact_ids).await?;
     let done = Done {
         entity: Entity::Organisation,
         survivor,

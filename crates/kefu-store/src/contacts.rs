@@ -196,6 +196,32 @@ pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ContactRow>>
     .await
 }
 
+/// Several contacts by id, in no particular order (batched work: imports, backfills).
+pub async fn find_many_in_tx(tx: &mut Tx, ids: &[i64]) -> StoreResult<Vec<ContactRow>> {
+    crate::batch::fetch_in_chunks(tx, ids, |chunk| {
+        select()
+            .and_where(Expr::col((Contacts::Table, Contacts::Id)).is_in(chunk.to_vec()))
+            .take()
+    })
+    .await
+}
+
+/// Up to `limit` contact ids above `after`, ascending: a walk over every contact.
+pub async fn ids_after(tx: &mut Tx, after: i64, limit: u64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = tx
+        .fetch_all(
+            &Query::select()
+                .column(Contacts::Id)
+                .from(Contacts::Table)
+                .and_where(Expr::col(Contacts::Id).gt(after))
+                .order_by(Contacts::Id, Order::Asc)
+                .limit(limit)
+                .take(),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// What a contact list may be narrowed by. Every filter given must hold.
 #[derive(Debug, Default, Clone)]
 pub struct ContactFilter {

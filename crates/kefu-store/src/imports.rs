@@ -1,18 +1,16 @@
 //! Import runs, their bad rows, and saved column mappings; and the batched writes an
 //! import makes (many rows per statement, so a large file needs few round trips).
 
+use crate::batch::{CHUNK, fetch_in_chunks};
 use crate::contacts::{IdentityRow, NewIdentity};
 use crate::schema::{
     ContactIdentities, EntityTags, ImportErrors, ImportFiles, ImportMappings, Imports,
     Organisations,
 };
 use crate::{Db, JsonText, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Most values in one `IN (…)` list or rows in one multi-row `INSERT`.
-const CHUNK: usize = 500;
 
 crate::record! {
     /// A saved column mapping: file column header → field name (`""`: ignore the column).
@@ -387,19 +385,6 @@ pub async fn errors(db: &Db, import_id: i64, limit: u64) -> StoreResult<Vec<Impo
             .take(),
     )
     .await
-}
-
-/// Runs `query` over `keys` a chunk at a time (bounded `IN (…)` lists) and joins the rows.
-async fn fetch_in_chunks<K, T: crate::Record>(
-    tx: &mut Tx,
-    keys: &[K],
-    query: impl Fn(&[K]) -> SelectStatement,
-) -> StoreResult<Vec<T>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
-        out.extend(tx.fetch_all::<T>(&query(chunk)).await?);
-    }
-    Ok(out)
 }
 
 /// Who owns each of these identity values: `(kind, value, contact_id)`.

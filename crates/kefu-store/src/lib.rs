@@ -5,6 +5,7 @@
 //! types both databases store the same way.
 
 pub mod audit;
+mod batch;
 pub mod contacts;
 pub mod conversations;
 mod db;

@@ -173,6 +173,18 @@ pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<Organisation
     .await
 }
 
+/// Up to `limit` organisations with ids above `after`, ascending: a walk over all of them.
+pub async fn page_after(tx: &mut Tx, after: i64, limit: u64) -> StoreResult<Vec<OrganisationRow>> {
+    tx.fetch_all(
+        &select()
+            .and_where(Expr::col((Organisations::Table, Organisations::Id)).gt(after))
+            .order_by((Organisations::Table, Organisations::Id), Order::Asc)
+            .limit(limit)
+            .take(),
+    )
+    .await
+}
+
 /// Live organisations whose reduced name is `name_key` (likely the same company).
 pub async fn find_by_name_key(
     tx: &mut Tx,

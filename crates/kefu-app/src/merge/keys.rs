@@ -1,12 +1,15 @@
 //! The normalised keys that find likely duplicates, kept with each contact and
 //! organisation when it is written (see `kefu_store::merge::duplicates`).
 
+use crate::{App, AppError, AppResult};
 use kefu_domain::PhoneE164;
-use kefu_store::Tx;
+use kefu_domain::time::now_ms;
 use kefu_store::contacts::{self, ContactRow, IdentityRow};
 use kefu_store::merge::duplicates::{self, Key};
-use kefu_store::organisations::OrganisationRow;
-use std::collections::BTreeSet;
+use kefu_store::organisations::{self, OrganisationRow};
+use kefu_store::{StoreResult, Tx};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
 
 /// An email as the same mailbox: lower case, without a `+tag`, and for Gmail without dots.
 pub fn email_key(email: &str) -> Option<String> {
@@ -108,17 +111,73 @@ pub fn organisation_keys(o: &OrganisationRow) -> BTreeSet<Key> {
 }
 
 /// Rewrites a contact's duplicate keys from what is stored now (call after every write).
-pub async fn index_contact(tx: &mut Tx, id: i64) -> kefu_store::StoreResult<()> {
-    let Some(contact) = contacts::find_in_tx(tx, id).await? else {
-        return Ok(());
-    };
-    let identities = contacts::identities_in_tx(tx, id).await?;
-    duplicates::set_keys(tx, "contact", id, &contact_keys(&contact, &identities)).await
+pub async fn index_contact(tx: &mut Tx, id: i64) -> StoreResult<()> {
+    index_contacts(tx, &[id]).await
+}
+
+/// Rewrites the duplicate keys of many contacts in a few statements (import batches).
+pub async fn index_contacts(tx: &mut Tx, ids: &[i64]) -> StoreResult<()> {
+    let rows = contacts::find_many_in_tx(tx, ids).await?;
+    let mut identities: HashMap<i64, Vec<IdentityRow>> = HashMap::new();
+    for i in kefu_store::imports::identities_of(tx, ids).await? {
+        identities.entry(i.contact_id).or_default().push(i);
+    }
+    let keyed: Vec<(i64, BTreeSet<Key>)> = rows
+        .iter()
+        .map(|c| {
+            let own = identities.get(&c.id).map_or(&[][..], Vec::as_slice);
+            (c.id, contact_keys(c, own))
+        })
+        .collect();
+    duplicates::set_keys_many(tx, "contact", &keyed).await
 }
 
 /// Rewrites an organisation's duplicate keys (call after every write).
-pub async fn index_organisation(tx: &mut Tx, row: &OrganisationRow) -> kefu_store::StoreResult<()> {
-    duplicates::set_keys(tx, "organisation", row.id, &organisation_keys(row)).await
+pub async fn index_organisation(tx: &mut Tx, row: &OrganisationRow) -> StoreResult<()> {
+    index_organisations(tx, std::slice::from_ref(row)).await
+}
+
+/// Rewrites the duplicate keys of many organisations in a few statements.
+pub async fn index_organisations(tx: &mut Tx, rows: &[OrganisationRow]) -> StoreResult<()> {
+    let keyed: Vec<(i64, BTreeSet<Key>)> =
+        rows.iter().map(|o| (o.id, organisation_keys(o))).collect();
+    duplicates::set_keys_many(tx, "organisation", &keyed).await
+}
+
+/// Records indexed per backfill job: one transaction each, short enough not to hold
+/// the writer for long.
+const BACKFILL_PAGE: u64 = 1_000;
+
+/// Indexes the next page of records of `entity` after id `after` (records written before
+/// duplicate keys existed) and schedules the page after it; a job, so it survives restarts.
+pub async fn backfill(app: &App, entity: &str, after: i64) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    let last = match entity {
+        "contact" => {
+            let ids = contacts::ids_after(&mut tx, after, BACKFILL_PAGE).await?;
+            index_contacts(&mut tx, &ids).await?;
+            ids.last().copied()
+        }
+        "organisation" => {
+            let rows = organisations::page_after(&mut tx, after, BACKFILL_PAGE).await?;
+            index_organisations(&mut tx, &rows).await?;
+            rows.last().map(|o| o.id)
+        }
+        other => return Err(AppError::Internal(format!("no duplicate keys for {other}"))),
+    };
+    if let Some(last) = last {
+        kefu_store::jobs::enqueue(
+            &mut tx,
+            crate::jobs::BACKFILL_DUPLICATE_KEYS,
+            &format!("{entity}:{last}"),
+            &json!({ "entity": entity, "after": last }),
+            0,
+            now_ms(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -173,6 +173,7 @@ pub(super) async fn organisation_for(
     };
     fields.search_tokens = crate::organisations::search_tokens(&fields);
     let row = organisations::insert(tx, &fields, now).await?;
+    crate::merge::index_organisation(tx, &row).await?;
     kefu_store::audit::record_in(
         tx,
         actor_id,
@@ -218,6 +219,7 @@ pub(super) async fn write_contacts(
     let (actor_id, import_id) = who;
     let mut new_identities = Vec::new();
     let mut new_tags = Vec::new();
+    let mut touched = Vec::new();
     for mut p in plans {
         let organisation = match &p.organisation {
             Some(name) => Some(organisation_for(tx, state, name, actor_id, import_id, now).await?),
@@ -233,11 +235,13 @@ pub(super) async fn write_contacts(
                     organisation.as_ref().map(|o| o.1.as_str()),
                 );
                 let id = imports::insert_contact(tx, f, now).await?;
+                touched.push(id);
                 new_tags.extend(f.tags.iter().map(|t| (id, t.clone())));
                 new_identities.extend(p.valid.identities.into_iter().map(|i| (id, i)));
                 state.counts.created += 1;
             }
             Action::Update(id) => {
+                touched.push(id);
                 if update_contact(tx, id, p, organisation, who, now).await? {
                     state.counts.updated += 1;
                 } else {
@@ -248,6 +252,8 @@ pub(super) async fn write_contacts(
     }
     imports::insert_identities(tx, &new_identities, now).await?;
     imports::insert_tags(tx, "contact", &new_tags).await?;
+    // The duplicates view's keys, as the contact form keeps them, for the whole batch.
+    crate::merge::index_contacts(tx, &touched).await?;
     Ok(())
 }
 

@@ -120,10 +120,12 @@ pub(super) async fn write_organisations(
     (actor_id, import_id): (Option<i64>, i64),
     now: i64,
 ) -> AppResult<()> {
+    let mut written = Vec::new();
     for p in plans {
         let id = match p.action {
             Action::Create => {
                 let row = organisations::insert(tx, &p.fields, now).await?;
+                written.push(row.clone());
                 state.counts.created += 1;
                 state
                     .organisations
@@ -172,6 +174,7 @@ pub(super) async fn write_organisations(
             continue;
         }
         let after = organisations::update(tx, id, &f, now).await?;
+        written.push(after.clone());
         let diff = crate::archive::changes(&json!(before), &json!(after));
         let subject = format!("organisation:{id}");
         audit_update(
@@ -185,5 +188,6 @@ pub(super) async fn write_organisations(
         .await?;
         state.counts.updated += 1;
     }
+    crate::merge::index_organisations(tx, &written).await?;
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! Likely duplicates: normalised keys kept with each record, pairs sharing a key found
 //! by an indexed self-join, and pairs people dismissed as different customers.
 
+use crate::batch::{CHUNK, fetch_in_chunks};
 use crate::schema::{Contacts, DuplicateDismissals, DuplicateKeys, Organisations};
 use crate::{Db, StoreResult, Tx};
 use sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Order, Query, SelectStatement};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A key kind (`phone`, `email`, `name` …) and its normalised value.
 pub type Key = (String, String);
@@ -17,102 +18,116 @@ fn of(entity: &str, id: i64) -> sea_query::Condition {
 
 /// Replaces the keys of one record, keeping `shared` right for every key it gained or lost.
 pub async fn set_keys(tx: &mut Tx, entity: &str, id: i64, keys: &BTreeSet<Key>) -> StoreResult<()> {
-    let old: Vec<(String, String)> = tx
-        .fetch_all(
-            &Query::select()
-                .columns([DuplicateKeys::Kind, DuplicateKeys::Key])
-                .from(DuplicateKeys::Table)
-                .cond_where(of(entity, id))
-                .take(),
-        )
-        .await?;
-    let old: BTreeSet<Key> = old.into_iter().collect();
-    for (kind, key) in old.difference(keys) {
+    set_keys_many(tx, entity, &[(id, keys.clone())]).await
+}
+
+/// Replaces the keys of many records at once (an import batch, a backfill page) in a
+/// few statements per chunk, keeping `shared` right: only rows whose state changes
+/// are written, so a key held by thousands of records costs one count, not a rewrite.
+pub async fn set_keys_many(
+    tx: &mut Tx,
+    entity: &str,
+    records: &[(i64, BTreeSet<Key>)],
+) -> StoreResult<()> {
+    let ids: Vec<i64> = records.iter().map(|(id, _)| *id).collect();
+    let stored: Vec<(i64, String, String)> = fetch_in_chunks(tx, &ids, |chunk| {
+        Query::select()
+            .columns([
+                DuplicateKeys::EntityId,
+                DuplicateKeys::Kind,
+                DuplicateKeys::Key,
+            ])
+            .from(DuplicateKeys::Table)
+            .and_where(Expr::col(DuplicateKeys::Entity).eq(entity))
+            .and_where(Expr::col(DuplicateKeys::EntityId).is_in(chunk.to_vec()))
+            .take()
+    })
+    .await?;
+    let mut old: BTreeMap<i64, BTreeSet<Key>> = BTreeMap::new();
+    for (id, kind, key) in stored {
+        old.entry(id).or_default().insert((kind, key));
+    }
+    let none = BTreeSet::new();
+    let (mut gained, mut lost) = (Vec::new(), Vec::new());
+    for (id, keys) in records {
+        let before = old.get(id).unwrap_or(&none);
+        gained.extend(keys.difference(before).map(|k| (*id, k)));
+        lost.extend(before.difference(keys).map(|k| (*id, k)));
+    }
+    for (id, (kind, key)) in &lost {
         tx.execute(
             &Query::delete()
                 .from_table(DuplicateKeys::Table)
-                .cond_where(of(entity, id))
+                .cond_where(of(entity, *id))
                 .and_where(Expr::col(DuplicateKeys::Kind).eq(kind.as_str()))
                 .and_where(Expr::col(DuplicateKeys::Key).eq(key.as_str()))
                 .take(),
         )
         .await?;
     }
-    for (kind, key) in keys.difference(&old) {
-        tx.execute(
-            &Query::insert()
-                .into_table(DuplicateKeys::Table)
-                .columns([
-                    DuplicateKeys::Entity,
-                    DuplicateKeys::EntityId,
-                    DuplicateKeys::Kind,
-                    DuplicateKeys::Key,
-                ])
-                .values_panic([
-                    entity.into(),
-                    id.into(),
-                    kind.as_str().into(),
-                    key.as_str().into(),
-                ])
-                .take(),
-        )
-        .await?;
+    for chunk in gained.chunks(CHUNK) {
+        let mut insert = Query::insert();
+        insert.into_table(DuplicateKeys::Table).columns([
+            DuplicateKeys::Entity,
+            DuplicateKeys::EntityId,
+            DuplicateKeys::Kind,
+            DuplicateKeys::Key,
+        ]);
+        for (id, (kind, key)) in chunk {
+            insert.values_panic([
+                entity.into(),
+                (*id).into(),
+                kind.as_str().into(),
+                key.as_str().into(),
+            ]);
+        }
+        tx.execute(&insert).await?;
     }
-    for (kind, key) in old.difference(keys) {
-        refresh_shared(tx, entity, id, kind, key, false).await?;
-    }
-    for (kind, key) in keys.difference(&old) {
-        refresh_shared(tx, entity, id, kind, key, true).await?;
-    }
-    Ok(())
+    let touched: BTreeSet<&Key> = gained.iter().chain(&lost).map(|(_, k)| *k).collect();
+    refresh_shared(tx, entity, touched).await
 }
 
-/// Keeps `shared` right for one key that `id` just gained or lost, touching only the
-/// rows whose state changes (a common key — a frequent name in a big company — may be
-/// held by thousands of records; rewriting all of them on every write was quadratic).
-async fn refresh_shared(
-    tx: &mut Tx,
-    entity: &str,
-    id: i64,
-    kind: &str,
-    key: &str,
-    gained: bool,
-) -> StoreResult<()> {
-    let same = sea_query::Condition::all()
-        .add(Expr::col(DuplicateKeys::Entity).eq(entity))
-        .add(Expr::col(DuplicateKeys::Kind).eq(kind))
-        .add(Expr::col(DuplicateKeys::Key).eq(key));
-    // How many records hold the key now, counted no further than three.
-    let (holders,): (i64,) = tx
-        .fetch_one(
-            &Query::select()
+/// Sets `shared` on the holders of keys that just gained or lost a holder, writing only
+/// the rows whose state changes (new rows start unshared).
+async fn refresh_shared(tx: &mut Tx, entity: &str, touched: BTreeSet<&Key>) -> StoreResult<()> {
+    let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (kind, key) in touched {
+        by_kind.entry(kind).or_default().push(key);
+    }
+    for (kind, keys) in by_kind {
+        let counts: Vec<(String, i64)> = fetch_in_chunks(tx, &keys, |chunk| {
+            Query::select()
+                .column(DuplicateKeys::Key)
                 .expr(Expr::cust("COUNT(*)"))
-                .from_subquery(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(DuplicateKeys::Table)
-                        .cond_where(same.clone())
-                        .limit(3)
-                        .take(),
-                    Alias::new("holders"),
-                )
-                .take(),
-        )
+                .from(DuplicateKeys::Table)
+                .and_where(Expr::col(DuplicateKeys::Entity).eq(entity))
+                .and_where(Expr::col(DuplicateKeys::Kind).eq(kind))
+                .and_where(Expr::col(DuplicateKeys::Key).is_in(chunk.iter().copied()))
+                .group_by_col(DuplicateKeys::Key)
+                .take()
+        })
         .await?;
-    let mut update = Query::update();
-    update.table(DuplicateKeys::Table).cond_where(same);
-    match (gained, holders) {
-        // The second holder: both become shared.
-        (true, 2) => update.value(DuplicateKeys::Shared, true),
-        // One more holder of a key already shared: only the new row.
-        (true, n) if n > 2 => update
-            .value(DuplicateKeys::Shared, true)
-            .and_where(Expr::col(DuplicateKeys::EntityId).eq(id)),
-        // The last other holder left: the one remaining is no longer shared.
-        (false, 1) => update.value(DuplicateKeys::Shared, false),
-        _ => return Ok(()),
-    };
-    tx.execute(&update).await?;
+        for shared in [true, false] {
+            let keys: Vec<&str> = counts
+                .iter()
+                .filter(|(_, n)| (*n > 1) == shared)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            for chunk in keys.chunks(CHUNK) {
+                tx.execute(
+                    &Query::update()
+                        .table(DuplicateKeys::Table)
+                        .value(DuplicateKeys::Shared, shared)
+                        .and_where(Expr::col(DuplicateKeys::Entity).eq(entity))
+                        .and_where(Expr::col(DuplicateKeys::Kind).eq(kind))
+                        .and_where(Expr::col(DuplicateKeys::Key).is_in(chunk.iter().copied()))
+                        .and_where(Expr::col(DuplicateKeys::Shared).eq(!shared))
+                        .take(),
+                )
+                .await?;
+            }
+        }
+    }
     Ok(())
 }
 

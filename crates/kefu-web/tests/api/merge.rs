@@ -1,6 +1,7 @@
 //! Duplicates and merging: everything of the removed record moves to the survivor,
 //! nothing is lost or left pointing at the removed record (property test on the schema).
 
+mod backfill;
 mod property;
 
 use crate::helpers::{PASSWORD, TestApp};

@@ -801,3 +801,85 @@ async fn the_workspace_imports_a_file_in_steps() {
         );
     }
 }
+
+#[tokio::test]
+async fn imported_records_join_the_duplicates_view() {
+    let t = TestApp::spawn().await;
+    let boss = manager(&t).await;
+    let r = t
+        .post(
+            "/api/v1/contacts",
+            &t.admin_token,
+            &json!({ "name": "Li Wei", "email": "liwei@gmail.com" }),
+        )
+        .await;
+    let existing: Value = r.json().await.unwrap();
+    let r = t
+        .post(
+            "/api/v1/organisations",
+            &t.admin_token,
+            &json!({ "name": "Acme Trading", "tax_no": "91310000MA1K000001" }),
+        )
+        .await;
+    let acme: Value = r.json().await.unwrap();
+
+    let file = xlsx(
+        &["姓名", "邮箱", "手机", "公司"],
+        &[
+            &["李伟", "Li.Wei+shop@gmail.com", "", "义乌小商品城"],
+            &["张伟", "", "13900139000", "义乌小商品城"],
+            &[" 张 伟 ", "zw@example.cn", "", "义乌小商品城"],
+        ],
+    );
+    let run = import(&t, &boss, "contact", "contacts.xlsx", file).await;
+    assert_eq!(counts(&run)[0], 3, "{run}");
+    let orgs = xlsx(
+        &["公司名称", "税号"],
+        &[&["ACME Tradng Co., Ltd.", "91310000MA1K000002"]],
+    );
+    let run = import(&t, &boss, "organisation", "orgs.xlsx", orgs).await;
+    assert_eq!(counts(&run)[0], 1, "{run}");
+
+    let list: Value = t
+        .get("/api/v1/duplicates?entity=contact", &boss)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reasons: Vec<(String, bool)> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let ids = [p["a"]["id"].as_i64(), p["b"]["id"].as_i64()];
+            (
+                p["reasons"][0].as_str().unwrap().to_owned(),
+                ids.contains(&existing["id"].as_i64()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("same_name_in_organisation".to_owned(), false),
+            ("same_email".to_owned(), true)
+        ],
+        "{list}"
+    );
+    let list: Value = t
+        .get("/api/v1/duplicates?entity=organisation", &boss)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pair = &list["data"][0];
+    assert_eq!(pair["a"]["id"], acme["id"], "{list}");
+    assert_eq!(pair["b"]["name"], "ACME Tradng Co., Ltd.", "{list}");
+    assert!(
+        pair["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("similar_name")),
+        "{list}"
+    );
+}
