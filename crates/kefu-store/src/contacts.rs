@@ -246,7 +246,7 @@ pub async fn list(db: &Db, filter: &ContactFilter, limit: u64) -> StoreResult<Ve
         .order_by((c, Contacts::Id), Order::Desc)
         .limit(limit);
     if let Some(text) = &filter.text {
-        restrict(&mut q, db.backend(), "contacts", text, filter.before_id);
+        restrict(db, &mut q, "contacts", text, filter.before_id).await?;
     }
     if let Some(id) = filter.before_id {
         q.and_where(Expr::col((c, Contacts::Id)).lt(id));

@@ -226,13 +226,7 @@ pub async fn list(
         .order_by((o, Organisations::Id), Order::Desc)
         .limit(limit);
     if let Some(text) = &filter.text {
-        restrict(
-            &mut q,
-            db.backend(),
-            "organisations",
-            text,
-            filter.before_id,
-        );
+        restrict(db, &mut q, "organisations", text, filter.before_id).await?;
     }
     if let Some(id) = filter.before_id {
         q.and_where(Expr::col((o, Organisations::Id)).lt(id));

@@ -381,3 +381,55 @@ async fn every_change_is_audited_with_who_and_old_to_new() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_word_thousands_of_contacts_share_still_pages_newest_first() {
+    let t = TestApp::spawn().await;
+    // More matches than PostgreSQL reads through its text index before it walks the
+    // table newest first instead; on SQLite the full-text index pages them either way.
+    let rows = 5_100;
+    let mut tx = t.app().db.begin().await.unwrap();
+    tx.execute_raw(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+         INSERT INTO contacts (name, search_tokens, tags, custom, created_at, updated_at)
+         SELECT 'Kunde ' || i, 'grosshandel kunde', '[]', '{{}}', 0, 0 FROM n"
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/contacts?q=grosshandel&limit=100".to_owned();
+    for _ in 0..3 {
+        let page: Value = t.get(&path, &t.admin_token).await.json().await.unwrap();
+        let ids: Vec<i64> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 100, "{page}");
+        seen.extend(ids);
+        path = format!(
+            "/api/v1/contacts?q=grosshandel&limit=100&cursor={}",
+            page["next_cursor"].as_str().unwrap()
+        );
+    }
+    let newest: Vec<i64> = (rows - 299..=rows).rev().collect();
+    assert_eq!(
+        seen, newest,
+        "newest first, no gaps or repeats across pages"
+    );
+
+    let one: Value = t
+        .get("/api/v1/contacts?q=Kunde 4711", &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        one["data"].as_array().unwrap().len(),
+        0,
+        "4711 is not a token"
+    );
+}
