@@ -288,10 +288,94 @@ pub async fn list_custom_fields(
     Ok(fields::custom_fields(&app.db, entity).await?)
 }
 
+/// The lists admins extend: the archive's and the tickets'.
+pub const CHOICE_LISTS: [&str; 6] = [
+    "member_level",
+    "source_channel",
+    "ticket_type",
+    "ticket_category",
+    "reason_code",
+    "department",
+];
+
+fn choice_list(kind: &str) -> AppResult<&'static str> {
+    CHOICE_LISTS
+        .into_iter()
+        .find(|k| *k == kind)
+        .ok_or(AppError::NotFound("choice list"))
+}
+
 pub async fn list_choices(app: &App, actor: &Actor, kind: &str) -> AppResult<Vec<ChoiceRow>> {
     actor.require(Permission::WorkConversations)?;
-    if !matches!(kind, "member_level" | "source_channel") {
-        return Err(AppError::NotFound("choice list"));
+    Ok(fields::choices(&app.db, choice_list(kind)?).await?)
+}
+
+/// A new entry for a choice list, as an admin types it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewChoice {
+    /// Lower-case letters, digits and `_`; a reason code is `category.reason`.
+    pub key: String,
+    pub label_en: String,
+    pub label_zh: String,
+}
+
+/// Adds an entry at the end of a list (admins); the key must be new, a reason code's
+/// category must exist.
+pub async fn add_choice(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    c: &NewChoice,
+) -> AppResult<ChoiceRow> {
+    actor.require(Permission::ManageArchive)?;
+    let kind = choice_list(kind)?;
+    let key = c.key.trim();
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.len() <= 40
+            && w.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+    };
+    let valid = match (kind, key.split_once('.')) {
+        ("reason_code", Some((category, reason))) => word(category) && word(reason),
+        ("reason_code", None) => false,
+        (_, _) => word(key),
+    };
+    if !valid {
+        let hint = if kind == "reason_code" {
+            "a reason code is category.reason in lower-case letters, digits and _ (delivery.late)"
+        } else {
+            "a key is lower-case letters, digits and _ (at most 40)"
+        };
+        return Err(Invalid::new("key", "invalid_key", hint).into());
     }
-    Ok(fields::choices(&app.db, kind).await?)
+    if let ("reason_code", Some((category, _))) = (kind, key.split_once('.')) {
+        choice(app, "key", "ticket_category", &Some(category.to_owned())).await?;
+    }
+    let label = |field: &'static str, v: &str| -> AppResult<String> {
+        optional_text(field, &Some(v.to_owned()), 80)?
+            .ok_or_else(|| Invalid::new(field, "required", "give the entry a label").into())
+    };
+    let (en, zh) = (
+        label("label_en", &c.label_en)?,
+        label("label_zh", &c.label_zh)?,
+    );
+    let mut tx = app.db.begin().await?;
+    fields::add_choice(&mut tx, kind, key, &en, &zh).await?;
+    let detail = serde_json::json!({ "key": key, "label_en": en, "label_zh": zh }).to_string();
+    kefu_store::audit::record_in(
+        &mut tx,
+        Some(actor.user_id),
+        "choice.added",
+        &format!("choices:{kind}"),
+        &detail,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    fields::choices(&app.db, kind)
+        .await?
+        .into_iter()
+        .find(|r| r.key == key)
+        .ok_or(AppError::NotFound("choice"))
 }

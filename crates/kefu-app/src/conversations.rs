@@ -52,6 +52,8 @@ pub struct ListQuery {
     pub team_id: Option<i64>,
     pub inbox_id: Option<i64>,
     pub contact_id: Option<i64>,
+    /// A `ticket_type` list key.
+    pub ticket_type: Option<String>,
     pub after: Option<(i64, i64)>,
     pub limit: u64,
 }
@@ -86,6 +88,7 @@ pub async fn list_conversations(
         team_id: q.team_id,
         inbox_id: q.inbox_id,
         contact_id: q.contact_id,
+        ticket_type: q.ticket_type.clone(),
         after: q.after,
         limit: q.limit.clamp(1, MAX_PAGE),
     };
@@ -258,7 +261,7 @@ pub async fn post_message(
     }
 }
 
-async fn conversation_changed(
+pub(crate) async fn conversation_changed(
     app: &App,
     mut tx: Tx,
     id: i64,

@@ -24,6 +24,12 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
+        crate::tasks::TASK_DUE => {
+            if let Some(id) = payload["task_id"].as_i64() {
+                crate::tasks::on_due(app, id).await?;
+            }
+            Ok(())
+        }
         BACKFILL_DUPLICATE_KEYS => {
             let entity = payload["entity"].as_str().unwrap_or_default();
             let after = payload["after"].as_i64().unwrap_or_default();

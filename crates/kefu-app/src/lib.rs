@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod auth;
+pub mod complaints;
 pub mod contacts;
 pub mod conversations;
 pub mod demo;
@@ -14,7 +15,9 @@ pub mod merge;
 pub mod organisations;
 pub mod privacy;
 pub mod search;
+pub mod tasks;
 pub mod teams;
+pub mod tickets;
 pub mod timeline;
 pub mod transfer;
 pub mod users;

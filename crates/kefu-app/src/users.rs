@@ -129,6 +129,36 @@ pub async fn set_availability(
     Ok(availability)
 }
 
+/// An admin puts a user in a department (hand-offs to it reach them), or takes them out.
+pub async fn set_department(
+    app: &App,
+    actor: &Actor,
+    user_id: i64,
+    department: &Option<String>,
+) -> AppResult<UserRow> {
+    actor.require(Permission::ManageUsers)?;
+    let department = crate::archive::choice(app, "department", "department", department).await?;
+    let before = users::find(&app.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let mut tx = app.db.begin().await?;
+    users::set_department(&mut tx, user_id, department.as_deref()).await?;
+    let detail = json!({ "department": [before.department, department] }).to_string();
+    kefu_store::audit::record_in(
+        &mut tx,
+        Some(actor.user_id),
+        "user.department_changed",
+        &format!("user:{user_id}"),
+        &detail,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    users::find(&app.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))
+}
+
 /// A user chooses the language of their screens.
 pub async fn set_locale(app: &App, actor: &Actor, locale: &str) -> AppResult<UiLocale> {
     let locale = UiLocale::parse(locale)?;

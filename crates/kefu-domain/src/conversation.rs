@@ -34,7 +34,9 @@ macro_rules! text_enum {
 text_enum!(
     /// Where a conversation stands.
     ConversationStatus, "status", "invalid_status" {
-        Open = "open", Pending = "pending", Snoozed = "snoozed", Resolved = "resolved",
+        Open = "open", Pending = "pending", WaitingCustomer = "waiting_customer",
+        WaitingDepartment = "waiting_department", Snoozed = "snoozed", Resolved = "resolved",
+        Closed = "closed",
     }
 );
 
@@ -65,6 +67,26 @@ impl ConversationStatus {
     pub fn after_customer_message(self) -> Self {
         ConversationStatus::Open
     }
+
+    /// Whether response and resolution clocks stop: the ball is in the customer's court
+    /// (or the conversation is done).
+    pub fn pauses_sla(self) -> bool {
+        matches!(
+            self,
+            ConversationStatus::WaitingCustomer
+                | ConversationStatus::Snoozed
+                | ConversationStatus::Resolved
+                | ConversationStatus::Closed
+        )
+    }
+
+    /// Done: resolved or closed.
+    pub fn is_done(self) -> bool {
+        matches!(
+            self,
+            ConversationStatus::Resolved | ConversationStatus::Closed
+        )
+    }
 }
 
 impl MessageKind {
@@ -83,9 +105,9 @@ mod tests {
         for s in ConversationStatus::ALL {
             assert_eq!(ConversationStatus::parse(s.as_str()).unwrap(), *s);
         }
-        let err = ConversationStatus::parse("closed").unwrap_err();
+        let err = ConversationStatus::parse("archived").unwrap_err();
         assert_eq!(err.code, "invalid_status");
-        assert!(err.message.contains("open, pending, snoozed, resolved"));
+        assert!(err.message.contains("open, pending, waiting_customer"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod locale;
 pub mod phone;
 pub mod role;
 pub mod text;
+pub mod ticket;
 pub mod time;
 
 pub use conversation::{Availability, ConversationStatus, MessageKind, Priority};

@@ -28,6 +28,23 @@ crate::record! {
         pub unread_count: i64,
         pub created_at: i64,
         pub updated_at: i64,
+        /// The number the ticket is known by (`#10023`), derived from the id.
+        pub ticket_number: i64,
+        pub subject: Option<String>,
+        pub ticket_type: Option<String>,
+        pub category: Option<String>,
+        pub reason_code: Option<String>,
+        /// The ticket this one was merged into.
+        pub merged_into: Option<i64>,
+        /// Who holds the ticket now: a person, or a department while handed off to one.
+        pub held_by_user_id: Option<i64>,
+        pub held_by_name: Option<String>,
+        pub held_by_department: Option<String>,
+        /// `supervisor` or `manager` while handed off to whoever has that role.
+        pub held_by_role: Option<String>,
+        pub held_since: Option<i64>,
+        /// The open hand-off (a task), if the ticket is handed off now.
+        pub handoff_task_id: Option<i64>,
     }
 }
 
@@ -40,6 +57,7 @@ pub struct ConversationFilter {
     pub team_id: Option<i64>,
     pub inbox_id: Option<i64>,
     pub contact_id: Option<i64>,
+    pub ticket_type: Option<String>,
     /// Keyset cursor: rows strictly after (older than) this (last_activity_at, id).
     pub after: Option<(i64, i64)>,
     pub limit: u64,
@@ -47,6 +65,7 @@ pub struct ConversationFilter {
 
 fn select() -> SelectStatement {
     let c = Conversations::Table;
+    let holder = sea_query::Alias::new("holder");
     Query::select()
         .columns([
             (c, Conversations::Id),
@@ -65,7 +84,21 @@ fn select() -> SelectStatement {
             (c, Conversations::UnreadCount),
             (c, Conversations::CreatedAt),
             (c, Conversations::UpdatedAt),
+            (c, Conversations::Subject),
+            (c, Conversations::TicketType),
+            (c, Conversations::Category),
+            (c, Conversations::ReasonCode),
+            (c, Conversations::MergedInto),
+            (c, Conversations::HeldByUserId),
+            (c, Conversations::HeldByDepartment),
+            (c, Conversations::HeldByRole),
+            (c, Conversations::HeldSince),
+            (c, Conversations::HandoffTaskId),
         ])
+        .expr_as(
+            Expr::col((c, Conversations::Id)).add(kefu_domain::ticket::TICKET_NUMBER_BASE),
+            "ticket_number",
+        )
         .expr_as(Expr::col((Inboxes::Table, Inboxes::Name)), "inbox_name")
         .expr_as(Expr::col((Contacts::Table, Contacts::Name)), "contact_name")
         .expr_as(Expr::col((Users::Table, Users::Name)), "assignee_name")
@@ -81,6 +114,13 @@ fn select() -> SelectStatement {
         .left_join(
             Users::Table,
             Expr::col((Users::Table, Users::Id)).equals((c, Conversations::AssigneeId)),
+        )
+        .expr_as(Expr::col((holder.clone(), Users::Name)), "held_by_name")
+        .join_as(
+            sea_query::JoinType::LeftJoin,
+            Users::Table,
+            holder.clone(),
+            Expr::col((holder, Users::Id)).equals((c, Conversations::HeldByUserId)),
         )
         .take()
 }
@@ -141,7 +181,8 @@ pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<Conversation
     .await
 }
 
-/// The newest conversation of a contact in an inbox (the widget continues it).
+/// The newest conversation of a contact in an inbox that is not closed (the widget
+/// continues it; a closed or merged-away one is not written to again).
 pub async fn latest_for_contact(
     tx: &mut Tx,
     inbox_id: i64,
@@ -154,6 +195,7 @@ pub async fn latest_for_contact(
                 .from(Conversations::Table)
                 .and_where(Expr::col(Conversations::InboxId).eq(inbox_id))
                 .and_where(Expr::col(Conversations::ContactId).eq(contact_id))
+                .and_where(Expr::col(Conversations::Status).ne("closed"))
                 .order_by(Conversations::Id, Order::Desc)
                 .limit(1)
                 .take(),
@@ -162,7 +204,7 @@ pub async fn latest_for_contact(
     Ok(row.map(|(id,)| id))
 }
 
-/// The newest conversation of a contact in an inbox, whole, in one query.
+/// The newest conversation of a contact in an inbox that is not closed, whole.
 pub async fn latest_row_for_contact(
     tx: &mut Tx,
     inbox_id: i64,
@@ -173,6 +215,7 @@ pub async fn latest_row_for_contact(
         &select()
             .and_where(Expr::col((c, Conversations::InboxId)).eq(inbox_id))
             .and_where(Expr::col((c, Conversations::ContactId)).eq(contact_id))
+            .and_where(Expr::col((c, Conversations::Status)).ne("closed"))
             .order_by((c, Conversations::Id), Order::Desc)
             .limit(1)
             .take(),
@@ -200,6 +243,9 @@ pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<Conversati
     }
     if let Some(ct) = f.contact_id {
         q.and_where(Expr::col((c, Conversations::ContactId)).eq(ct));
+    }
+    if let Some(t) = &f.ticket_type {
+        q.and_where(Expr::col((c, Conversations::TicketType)).eq(t.as_str()));
     }
     if let Some((at, id)) = f.after {
         q.cond_where(
@@ -327,9 +373,22 @@ pub async fn assign(
     now: i64,
 ) -> StoreResult<u64> {
     let mut q = Query::update();
+    let unless_handed_off = |v: sea_query::SimpleExpr, keep: Conversations| {
+        sea_query::CaseStatement::new()
+            .case(Expr::col(Conversations::HandoffTaskId).is_null(), v)
+            .finally(Expr::col(keep))
+    };
     q.table(Conversations::Table)
         .value(Conversations::AssigneeId, assignee_id)
         .value(Conversations::TeamId, team_id)
+        .value(
+            Conversations::HeldByUserId,
+            unless_handed_off(Expr::val(assignee_id).into(), Conversations::HeldByUserId),
+        )
+        .value(
+            Conversations::HeldSince,
+            unless_handed_off(Expr::val(now).into(), Conversations::HeldSince),
+        )
         .value(Conversations::UpdatedAt, now)
         .value(Conversations::LastActivityAt, now)
         .and_where(Expr::col(Conversations::Id).eq(id));

@@ -6,6 +6,7 @@
 
 pub mod audit;
 mod batch;
+pub mod complaints;
 pub mod contacts;
 pub mod conversations;
 mod db;
@@ -23,7 +24,9 @@ pub mod organisations;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod tasks;
 pub mod teams;
+pub mod tickets;
 pub mod timeline;
 pub mod tokens;
 pub mod users;

@@ -7,7 +7,7 @@ pub mod duplicates;
 use crate::contacts::{ContactRow, set_tags};
 use crate::organisations::OrganisationRow;
 use crate::schema::{
-    ContactIdentities, Contacts, Conversations, Messages, Organisations, TimelineEntries,
+    ContactIdentities, Contacts, Conversations, Messages, Organisations, Tasks, TimelineEntries,
 };
 use crate::{JsonText, StoreError, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Iden, Query};
@@ -22,6 +22,7 @@ pub struct Moved {
     pub identities: u64,
     pub timeline_entries: u64,
     pub contacts: u64,
+    pub tasks: u64,
 }
 
 /// Points `column` of `table` at `to` wherever it pointed at `from`.
@@ -183,6 +184,7 @@ pub async fn merge_contacts(
         .await?,
         // Contacts merged into the loser earlier now point at the survivor.
         contacts: repoint(tx, C::Table, C::MergedInto, loser, survivor).await?,
+        tasks: repoint(tx, Tasks::Table, Tasks::ContactId, loser, survivor).await?,
     };
     tx.execute(
         &Query::update()

@@ -22,6 +22,7 @@ pub enum Users {
     Availability,
     Disabled,
     CreatedAt,
+    Department,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -165,6 +166,16 @@ pub enum Conversations {
     UnreadCount,
     CreatedAt,
     UpdatedAt,
+    Subject,
+    TicketType,
+    Category,
+    ReasonCode,
+    MergedInto,
+    HeldByUserId,
+    HeldByDepartment,
+    HeldByRole,
+    HeldSince,
+    HandoffTaskId,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -332,4 +343,63 @@ pub enum ImportFiles {
     Table,
     ImportId,
     Bytes,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ConversationLinks {
+    Table,
+    ConversationId,
+    LinkedId,
+    Kind,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Tasks {
+    Table,
+    Id,
+    Kind,
+    Title,
+    Note,
+    ConversationId,
+    ContactId,
+    AssigneeId,
+    Department,
+    ToRole,
+    DueAt,
+    Status,
+    Overdue,
+    Result,
+    CreatedBy,
+    DoneBy,
+    CreatedAt,
+    UpdatedAt,
+    DoneAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Complaints {
+    Table,
+    ConversationId,
+    Accepted,
+    AcceptedBy,
+    AcceptedAt,
+    Decision,
+    Resolution,
+    Status,
+    FollowUpTaskId,
+    ClosedBy,
+    ClosedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ComplaintEvidence {
+    Table,
+    Id,
+    ConversationId,
+    MessageId,
+    Note,
+    AddedBy,
+    CreatedAt,
 }

@@ -18,6 +18,8 @@ crate::record! {
         pub availability: String,
         pub disabled: bool,
         pub created_at: i64,
+        /// The department (a `department` list key) hand-offs reach them through.
+        pub department: Option<String>,
     }
 }
 
@@ -30,7 +32,7 @@ pub struct NewUser<'a> {
     pub now: i64,
 }
 
-const COLUMNS: [Users; 9] = [
+const COLUMNS: [Users; 10] = [
     Users::Id,
     Users::Email,
     Users::Name,
@@ -40,6 +42,7 @@ const COLUMNS: [Users; 9] = [
     Users::Availability,
     Users::Disabled,
     Users::CreatedAt,
+    Users::Department,
 ];
 
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<UserRow> {
@@ -131,6 +134,17 @@ pub async fn set_availability(tx: &mut Tx, id: i64, availability: &str) -> Store
         &Query::update()
             .table(Users::Table)
             .value(Users::Availability, availability)
+            .and_where(Expr::col(Users::Id).eq(id))
+            .take(),
+    )
+    .await
+}
+
+pub async fn set_department(tx: &mut Tx, id: i64, department: Option<&str>) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(Users::Table)
+            .value(Users::Department, department.map(str::to_owned))
             .and_where(Expr::col(Users::Id).eq(id))
             .take(),
     )

@@ -2,7 +2,7 @@
 
 use crate::api::{
     archive, contacts, conversations, customers, inboxes, me, merge, openapi, organisations,
-    people, transfer,
+    people, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(me::list_tokens).post(me::create_token))
         .route("/tokens/{id}", axum::routing::delete(me::revoke_token))
         .route("/users", get(people::list_users).post(people::create_user))
+        .route("/users/{id}/department", put(people::set_user_department))
         .route("/teams", get(people::list_teams).post(people::create_team))
         .route(
             "/teams/{team_id}/members/{user_id}",
@@ -58,7 +59,10 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}",
             get(organisations::get_organisation).put(organisations::update_organisation),
         )
-        .route("/choices/{kind}", get(archive::list_choices))
+        .route(
+            "/choices/{kind}",
+            get(archive::list_choices).post(archive::add_choice),
+        )
         .route(
             "/custom-fields",
             get(archive::list_custom_fields).post(archive::create_custom_field),
@@ -82,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(customers::routes())
         .merge(merge::routes())
         .merge(transfer::routes())
+        .merge(tickets::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()

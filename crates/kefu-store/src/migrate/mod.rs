@@ -16,6 +16,7 @@ mod archive;
 mod backfill;
 mod duplicates;
 mod imports;
+mod tickets;
 mod timeline;
 
 pub static MIGRATIONS: &[Migration] = &[
@@ -48,6 +49,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "duplicate keys for earlier records",
         statements: backfill::duplicate_keys,
+    },
+    Migration {
+        version: 7,
+        name: "tickets",
+        statements: tickets::tickets,
     },
 ];
 

@@ -11,7 +11,8 @@ use kefu_store::fields::{ChoiceRow, CustomFieldRow};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-/// A choice list: `member_level` or `source_channel`.
+/// A choice list: `member_level`, `source_channel`, `ticket_type`, `ticket_category`,
+/// `reason_code` or `department`.
 #[utoipa::path(get, path = "/api/v1/choices/{kind}", tag = "archive", params(("kind" = String, Path)),
     responses((status = 200, body = Vec<ChoiceRow>), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_choices(
@@ -20,6 +21,21 @@ pub async fn list_choices(
     ApiPath(kind): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ChoiceRow>>> {
     Ok(Json(archive::list_choices(&s.app, &actor, &kind).await?))
+}
+
+/// Adds an entry to a choice list (admins).
+#[utoipa::path(post, path = "/api/v1/choices/{kind}", tag = "archive", params(("kind" = String, Path)),
+    request_body = archive::NewChoice,
+    responses((status = 201, body = ChoiceRow), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "the key is in the list already", body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_choice(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(kind): ApiPath<String>,
+    ApiJson(req): ApiJson<archive::NewChoice>,
+) -> ApiResult<(StatusCode, Json<ChoiceRow>)> {
+    let row = archive::add_choice(&s.app, &actor, &kind, &req).await?;
+    Ok((StatusCode::CREATED, Json(row)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -19,11 +19,13 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ListConversations {
     /// mine (default), unassigned or all
     pub view: Option<String>,
-    /// open, pending, snoozed or resolved
+    /// open, pending, waiting_customer, waiting_department, snoozed, resolved or closed
     pub status: Option<String>,
     pub team_id: Option<i64>,
     pub inbox_id: Option<i64>,
     pub contact_id: Option<i64>,
+    /// A ticket type (`ticket_type` list key).
+    pub ticket_type: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     pub limit: Option<u64>,
@@ -56,7 +58,7 @@ pub struct Assignment {
 
 #[derive(Deserialize, ToSchema)]
 pub struct StatusChange {
-    /// open, pending, snoozed or resolved
+    /// open, pending, waiting_customer, waiting_department, snoozed, resolved or closed
     pub status: String,
     /// With snoozed: when to reopen, in milliseconds since the epoch.
     pub snooze_until: Option<i64>,
@@ -106,6 +108,7 @@ pub async fn list_conversations(
         team_id: q.team_id,
         inbox_id: q.inbox_id,
         contact_id: q.contact_id,
+        ticket_type: q.ticket_type.clone(),
         after: q.cursor.as_deref().map(conv::parse_cursor).transpose()?,
         limit,
     };

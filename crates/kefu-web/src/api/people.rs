@@ -58,6 +58,27 @@ pub async fn create_user(
     ))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct DepartmentChange {
+    /// A `department` list key, or null to take the user out of their department.
+    pub department: Option<String>,
+}
+
+/// Puts a user in a department (hand-offs to it reach them), or takes them out (admins).
+#[utoipa::path(put, path = "/api/v1/users/{id}/department", tag = "people", params(("id" = i64, Path)),
+    request_body = DepartmentChange,
+    responses((status = 200, body = UserRow), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_user_department(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DepartmentChange>,
+) -> ApiResult<Json<UserRow>> {
+    Ok(Json(
+        users::set_department(&s.app, &actor, id, &req.department).await?,
+    ))
+}
+
 #[utoipa::path(get, path = "/api/v1/teams", tag = "people", responses((status = 200, body = Vec<TeamWithMembers>)))]
 pub async fn list_teams(
     State(s): State<AppState>,

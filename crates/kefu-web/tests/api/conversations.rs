@@ -302,7 +302,7 @@ async fn resolve_reopen_and_snooze_with_a_wake_up_job() {
         0
     );
     let bad = t
-        .post(&path, &t.admin_token, &json!({ "status": "closed" }))
+        .post(&path, &t.admin_token, &json!({ "status": "archived" }))
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
