@@ -87,6 +87,7 @@ async fn page(
     };
     let teams = teams::list_teams(&s.app, &ui.actor).await?;
     let (mut current, mut messages, mut contact, mut agents) = (None, Vec::new(), None, Vec::new());
+    let mut ticket = None;
     if let Some(id) = open {
         let c = conv::get_conversation(&s.app, &ui.actor, id).await?;
         messages = conv::list_messages(&s.app, &ui.actor, id, None, 100).await?;
@@ -99,15 +100,16 @@ async fn page(
         if c.unread_count > 0 {
             conv::mark_read(&s.app, &ui.actor, id).await?;
         }
+        ticket = Some(crate::ui::tickets::panel(s, &ui.actor, &c).await?);
         current = Some(c);
     }
     let ctx = minijinja::context! {
-        rows, next_cursor, teams, current, messages, contact, agents, last_event_id,
+        rows, next_cursor, teams, current, messages, contact, agents, last_event_id, ticket,
         view => q.view.as_str(),
         status => f.status.clone().unwrap_or_else(|| "open".into()),
         team => f.team,
         keep => f.keep(),
-        statuses => ["open", "pending", "snoozed", "resolved"],
+        statuses => ["open", "pending", "waiting_customer", "waiting_department", "snoozed", "resolved", "closed"],
     };
     Ok(render(
         s,
@@ -118,7 +120,7 @@ async fn page(
     ))
 }
 
-fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
+pub(crate) fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
     let status = crate::error::ApiError::from(AppError::NotFound("x")).status;
     let code = match &e {
         AppError::NotFound(_) => status,

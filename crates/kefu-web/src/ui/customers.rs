@@ -118,7 +118,11 @@ fn is_zh(actor: &Actor) -> bool {
 }
 
 /// A choice list (member levels, sources) as key → label in the page's language.
-async fn choice_labels(app: &App, actor: &Actor, kind: &str) -> Result<Vec<Choice>, AppError> {
+pub(crate) async fn choice_labels(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+) -> Result<Vec<Choice>, AppError> {
     let zh = is_zh(actor);
     Ok(archive::list_choices(app, actor, kind)
         .await?
@@ -131,7 +135,7 @@ async fn choice_labels(app: &App, actor: &Actor, kind: &str) -> Result<Vec<Choic
 }
 
 #[derive(Serialize)]
-struct Choice {
+pub(crate) struct Choice {
     key: String,
     label: String,
 }

@@ -7,6 +7,7 @@ pub mod customers;
 pub mod duplicates;
 pub mod settings;
 mod templates;
+pub mod tickets;
 pub mod transfer;
 
 pub use templates::environment;

@@ -49,6 +49,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/duplicates.html"),
     ),
     ("import.html", include_str!("../../templates/import.html")),
+    (
+        "ticket_panel.html",
+        include_str!("../../templates/ticket_panel.html"),
+    ),
+    ("tasks.html", include_str!("../../templates/tasks.html")),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
@@ -84,6 +89,13 @@ pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
         jiff::Timestamp::from_millisecond(ms)
             .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default()
+    });
+    // The first `chars` characters of a text, with an ellipsis when cut (option labels).
+    env.add_filter("clip", |text: String, chars: usize| -> String {
+        match text.char_indices().nth(chars) {
+            Some((i, _)) => format!("{}…", &text[..i]),
+            None => text,
+        }
     });
     env
 }

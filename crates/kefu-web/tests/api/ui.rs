@@ -603,3 +603,131 @@ async fn a_similar_organisation_name_is_created_only_when_confirmed() {
     let (_, html) = admin.page(&t, &location).await;
     assert!(html.contains("茶叶") && html.contains("瓷器") && html.contains("Trading member"));
 }
+
+#[tokio::test]
+async fn the_ticket_panel_classifies_and_hands_off_and_the_department_answers_from_its_tasks() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (id, _) = t.conversation(&widget, "包裹显示签收但没收到").await;
+    let admin = Session::admin(&t).await;
+    let courier = Session::of(&t, "wl@shop.test", "物流 老李", "agent").await;
+    let users: Value = t
+        .get("/api/v1/users", &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let courier_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "wl@shop.test")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    t.put(
+        &format!("/api/v1/users/{courier_id}/department"),
+        &t.admin_token,
+        &json!({ "department": "logistics" }),
+    )
+    .await;
+
+    let path = format!("/app/conversations/{id}");
+    let (status, html) = admin.page(&t, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("#{}", id + 10_000)) && html.contains("id=\"escalate-form\""),
+        "{html}"
+    );
+
+    let fields = [
+        ("subject", "签收未收到"),
+        ("ticket_type", "logistics"),
+        ("priority", "high"),
+        ("category", "delivery"),
+        ("reason_code", "delivery.lost"),
+    ];
+    let (status, location, _) = admin.post(&t, &format!("{path}/ticket"), &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with(&path), "{location}");
+    let (status, _, body) = admin
+        .post(
+            &t,
+            &format!("{path}/ticket"),
+            &[
+                ("subject", ""),
+                ("ticket_type", "nope"),
+                ("priority", "high"),
+                ("category", ""),
+                ("reason_code", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let row: Value = t
+        .get(&format!("/api/v1/conversations/{id}"), &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&row["ticket_type"], &row["reason_code"]),
+        (&json!("logistics"), &json!("delivery.lost"))
+    );
+
+    let (status, _, _) = admin
+        .post(
+            &t,
+            &format!("{path}/escalate"),
+            &[
+                ("to", "department:logistics"),
+                ("note", "请查 SF123 签收照片"),
+                ("due_in_minutes", "120"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = admin.page(&t, &path).await;
+    assert!(
+        !html.contains("id=\"escalate-form\""),
+        "one hand-off at a time"
+    );
+
+    let (status, tasks) = courier.page(&t, "/app/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(tasks.contains("请查 SF123 签收照片"), "{tasks}");
+    let task = tasks
+        .split("data-task=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, location, _) = courier
+        .post(
+            &t,
+            &format!("/app/tasks/{task}/complete"),
+            &[("result", "驿站代收，已通知派送")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/app/tasks")
+    );
+    let row: Value = t
+        .get(&format!("/api/v1/conversations/{id}"), &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&row["held_by_department"], &row["status"]),
+        (&Value::Null, &json!("open"))
+    );
+    let (_, html) = admin.page(&t, &path).await;
+    assert!(
+        html.contains("驿站代收，已通知派送"),
+        "the answer is on the ticket"
+    );
+}
