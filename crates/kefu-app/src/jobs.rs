@@ -76,6 +76,9 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
         if let Err(e) = run_due(&app).await {
             tracing::warn!(error = %e, "job worker round failed");
         }
+        if let Err(e) = crate::automation::run_pending(&app).await {
+            tracing::warn!(error = %e, "automation round failed");
+        }
         rounds += 1;
         if rounds.is_multiple_of(3600) {
             let _ = kefu_store::sessions::delete_expired(&app.db, now_ms()).await;

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod auth;
+pub mod automation;
 pub mod complaints;
 pub mod contacts;
 pub mod conversations;
@@ -11,6 +12,7 @@ mod error;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;
+pub mod macros;
 pub mod merge;
 pub mod organisations;
 pub mod privacy;

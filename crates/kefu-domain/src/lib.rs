@@ -1,5 +1,6 @@
 //! kefu's pure domain: validated values, statuses and their rules, roles. No I/O.
 
+pub mod automation;
 pub mod conversation;
 pub mod email;
 pub mod error;

@@ -37,6 +37,8 @@ pub enum Permission {
     EraseArchive,
     /// Read and filter the audit log.
     ReadAudit,
+    /// Write automation rules and shared macros.
+    ManageAutomation,
 }
 
 impl Role {
@@ -74,9 +76,10 @@ impl Role {
             Permission::ExportArchive | Permission::EraseArchive | Permission::ReadAudit => {
                 Role::Manager
             }
-            Permission::ManageInboxes | Permission::ManageUsers | Permission::ManageArchive => {
-                Role::Admin
-            }
+            Permission::ManageInboxes
+            | Permission::ManageUsers
+            | Permission::ManageArchive
+            | Permission::ManageAutomation => Role::Admin,
         };
         self >= least
     }

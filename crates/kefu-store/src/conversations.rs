@@ -45,6 +45,8 @@ crate::record! {
         pub held_since: Option<i64>,
         /// The open hand-off (a task), if the ticket is handed off now.
         pub handoff_task_id: Option<i64>,
+        #[schema(value_type = Vec<String>)]
+        pub labels: crate::JsonText<Vec<String>>,
     }
 }
 
@@ -94,6 +96,7 @@ fn select() -> SelectStatement {
             (c, Conversations::HeldByRole),
             (c, Conversations::HeldSince),
             (c, Conversations::HandoffTaskId),
+            (c, Conversations::Labels),
         ])
         .expr_as(
             Expr::col((c, Conversations::Id)).add(kefu_domain::ticket::TICKET_NUMBER_BASE),

@@ -5,6 +5,7 @@
 //! types both databases store the same way.
 
 pub mod audit;
+pub mod automation;
 mod batch;
 pub mod complaints;
 pub mod contacts;

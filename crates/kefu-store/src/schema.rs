@@ -176,6 +176,7 @@ pub enum Conversations {
     HeldByRole,
     HeldSince,
     HandoffTaskId,
+    Labels,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -402,4 +403,37 @@ pub enum ComplaintEvidence {
     Note,
     AddedBy,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AutomationRules {
+    Table,
+    Id,
+    Name,
+    Position,
+    Enabled,
+    Trigger,
+    Conditions,
+    Actions,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AutomationCursor {
+    Table,
+    Id,
+    LastEventId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Macros {
+    Table,
+    Id,
+    Name,
+    OwnerId,
+    Actions,
+    CreatedAt,
+    UpdatedAt,
 }

@@ -1,8 +1,8 @@
 //! Every route kefu serves, on one screen.
 
 use crate::api::{
-    archive, contacts, conversations, customers, inboxes, me, merge, openapi, organisations,
-    people, tickets, transfer,
+    archive, automation, contacts, conversations, customers, inboxes, me, merge, openapi,
+    organisations, people, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(merge::routes())
         .merge(transfer::routes())
         .merge(tickets::routes())
+        .merge(automation::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()

@@ -13,6 +13,7 @@ pub struct Migration {
 }
 
 mod archive;
+mod automation;
 mod backfill;
 mod duplicates;
 mod imports;
@@ -54,6 +55,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "tickets",
         statements: tickets::tickets,
+    },
+    Migration {
+        version: 11,
+        name: "automation",
+        statements: automation::automation,
     },
 ];
 

@@ -1,6 +1,7 @@
 //! REST API v1: JSON, bearer tokens, one error envelope, cursor pagination.
 
 pub mod archive;
+pub mod automation;
 pub mod contacts;
 pub mod conversations;
 pub mod customers;

@@ -53,6 +53,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::customers::CustomersApi::openapi(),
         super::merge::MergeApi::openapi(),
         super::tickets::TicketsApi::openapi(),
+        super::automation::AutomationApi::openapi(),
         super::transfer::TransferApi::openapi(),
     ] {
         doc.merge(part);

@@ -3,6 +3,7 @@
 
 mod archive;
 mod auth;
+mod automation;
 mod conversations;
 mod customers;
 mod events;
