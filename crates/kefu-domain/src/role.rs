@@ -37,6 +37,8 @@ pub enum Permission {
     EraseArchive,
     /// Read and filter the audit log.
     ReadAudit,
+    /// Create and change business calendars and SLA policies.
+    ManageSla,
 }
 
 impl Role {
@@ -74,9 +76,10 @@ impl Role {
             Permission::ExportArchive | Permission::EraseArchive | Permission::ReadAudit => {
                 Role::Manager
             }
-            Permission::ManageInboxes | Permission::ManageUsers | Permission::ManageArchive => {
-                Role::Admin
-            }
+            Permission::ManageInboxes
+            | Permission::ManageUsers
+            | Permission::ManageArchive
+            | Permission::ManageSla => Role::Admin,
         };
         self >= least
     }
@@ -111,6 +114,8 @@ mod tests {
         assert!(!Role::Manager.allows(Permission::ManageInboxes));
         assert!(Role::Admin.allows(Permission::ManageInboxes));
         assert!(Role::Admin.allows(Permission::ManageUsers));
+        assert!(!Role::Manager.allows(Permission::ManageSla));
+        assert!(Role::Admin.allows(Permission::ManageSla));
     }
 
     #[test]
