@@ -5,6 +5,7 @@
 //! types both databases store the same way.
 
 pub mod audit;
+pub mod calendars;
 pub mod contacts;
 pub mod conversations;
 mod db;
@@ -21,6 +22,7 @@ mod migrate;
 pub mod organisations;
 pub mod schema;
 pub mod search;
+pub mod sla_policies;
 pub mod sessions;
 pub mod teams;
 pub mod timeline;

@@ -13,6 +13,7 @@ pub struct Migration {
 }
 
 mod archive;
+mod calendars;
 mod duplicates;
 mod imports;
 mod timeline;
@@ -42,6 +43,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "duplicates",
         statements: duplicates::duplicates,
+    },
+    Migration {
+        version: 8,
+        name: "business calendars and SLA policies",
+        statements: calendars::calendars,
     },
 ];
 
