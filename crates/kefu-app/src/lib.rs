@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod auth;
+pub mod calendars;
 pub mod contacts;
 pub mod conversations;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod merge;
 pub mod organisations;
 pub mod privacy;
 pub mod search;
+pub mod sla;
 pub mod teams;
 pub mod timeline;
 pub mod transfer;

@@ -104,16 +104,40 @@ fn values(f: &PolicyFields<'_>) -> Vec<(SlaPolicies, Expr)> {
     vec![
         (SlaPolicies::Name, f.name.into()),
         (SlaPolicies::Enabled, f.enabled.into()),
-        (SlaPolicies::TicketTypes, JsonText(&c.ticket_types).to_text().into()),
-        (SlaPolicies::Priorities, JsonText(&priorities).to_text().into()),
-        (SlaPolicies::Channels, JsonText(&c.channels).to_text().into()),
+        (
+            SlaPolicies::TicketTypes,
+            JsonText(&c.ticket_types).to_text().into(),
+        ),
+        (
+            SlaPolicies::Priorities,
+            JsonText(&priorities).to_text().into(),
+        ),
+        (
+            SlaPolicies::Channels,
+            JsonText(&c.channels).to_text().into(),
+        ),
         (SlaPolicies::TeamIds, JsonText(&c.team_ids).to_text().into()),
-        (SlaPolicies::CustomerLevels, JsonText(&c.customer_levels).to_text().into()),
+        (
+            SlaPolicies::CustomerLevels,
+            JsonText(&c.customer_levels).to_text().into(),
+        ),
         (SlaPolicies::CalendarId, f.calendar_id.into()),
-        (SlaPolicies::FirstResponseMinutes, f.targets.first_response_minutes.into()),
-        (SlaPolicies::NextResponseMinutes, f.targets.next_response_minutes.into()),
-        (SlaPolicies::ResolutionMinutes, f.targets.resolution_minutes.into()),
-        (SlaPolicies::WarningPercent, f.targets.warning_percent.into()),
+        (
+            SlaPolicies::FirstResponseMinutes,
+            f.targets.first_response_minutes.into(),
+        ),
+        (
+            SlaPolicies::NextResponseMinutes,
+            f.targets.next_response_minutes.into(),
+        ),
+        (
+            SlaPolicies::ResolutionMinutes,
+            f.targets.resolution_minutes.into(),
+        ),
+        (
+            SlaPolicies::WarningPercent,
+            f.targets.warning_percent.into(),
+        ),
     ]
 }
 
@@ -131,7 +155,11 @@ pub async fn insert(tx: &mut Tx, f: &PolicyFields<'_>, now: i64) -> StoreResult<
         )
         .await?;
     let (mut columns, mut row): (Vec<_>, Vec<_>) = values(f).into_iter().unzip();
-    columns.extend([SlaPolicies::Position, SlaPolicies::CreatedAt, SlaPolicies::UpdatedAt]);
+    columns.extend([
+        SlaPolicies::Position,
+        SlaPolicies::CreatedAt,
+        SlaPolicies::UpdatedAt,
+    ]);
     row.extend([next.0.into(), now.into(), now.into()]);
     tx.fetch_one(
         &Query::insert()
@@ -211,8 +239,12 @@ pub async fn list_in_tx(tx: &mut Tx) -> StoreResult<Vec<PolicyRow>> {
 
 /// The enabled policies in evaluation order.
 pub async fn list_enabled(db: &Db) -> StoreResult<Vec<PolicyRow>> {
-    db.fetch_all(&select().and_where(Expr::col(SlaPolicies::Enabled).eq(true)).take())
-        .await
+    db.fetch_all(
+        &select()
+            .and_where(Expr::col(SlaPolicies::Enabled).eq(true))
+            .take(),
+    )
+    .await
 }
 
 /// How many policies use a calendar.

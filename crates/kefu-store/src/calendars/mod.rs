@@ -177,13 +177,21 @@ fn select() -> sea_query::SelectStatement {
 }
 
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<CalendarRow>> {
-    db.fetch_optional(&select().and_where(Expr::col(BusinessCalendars::Id).eq(id)).take())
-        .await
+    db.fetch_optional(
+        &select()
+            .and_where(Expr::col(BusinessCalendars::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<CalendarRow>> {
-    tx.fetch_optional(&select().and_where(Expr::col(BusinessCalendars::Id).eq(id)).take())
-        .await
+    tx.fetch_optional(
+        &select()
+            .and_where(Expr::col(BusinessCalendars::Id).eq(id))
+            .take(),
+    )
+    .await
 }
 
 /// The default calendar (migration 8 seeds one; it cannot be deleted).

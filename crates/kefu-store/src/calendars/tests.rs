@@ -9,7 +9,10 @@ fn cn() -> BusinessCalendar {
 }
 
 fn dates<'a>(items: impl Iterator<Item = (&'a Date, bool)>, year: i16) -> Vec<Date> {
-    items.filter(|(d, _)| d.year() == year).map(|(d, _)| *d).collect()
+    items
+        .filter(|(d, _)| d.year() == year)
+        .map(|(d, _)| *d)
+        .collect()
 }
 
 #[test]
@@ -27,13 +30,20 @@ fn the_2026_holidays_are_those_of_the_notice() {
         (date(2026, 9, 25), date(2026, 9, 27)),
         (date(2026, 10, 1), date(2026, 10, 7)),
     ] {
-        assert!(holidays.contains(&first) && holidays.contains(&last), "{first}..{last}");
+        assert!(
+            holidays.contains(&first) && holidays.contains(&last),
+            "{first}..{last}"
+        );
     }
     // The weekdays the notice names: 春节 from Sunday 15 February to Monday the 23rd …
     assert_eq!(date(2026, 2, 15).weekday(), Weekday::Sunday);
     assert_eq!(date(2026, 2, 23).weekday(), Weekday::Monday);
     assert_eq!(date(2026, 10, 7).weekday(), Weekday::Wednesday);
-    assert!(cal.holidays().filter(|h| h.date.year() == 2026).all(|h| !h.provisional));
+    assert!(
+        cal.holidays()
+            .filter(|h| h.date.year() == 2026)
+            .all(|h| !h.provisional)
+    );
 }
 
 #[test]
@@ -94,14 +104,18 @@ fn the_2027_dates_are_provisional_and_follow_the_statutory_rules() {
         date(2027, 10, 2),
         date(2027, 10, 3),
     ];
-    assert!(statutory_on_weekends
-        .iter()
-        .all(|d| matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)));
+    assert!(
+        statutory_on_weekends
+            .iter()
+            .all(|d| matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday))
+    );
     let in_lieu: Vec<_> = y2027.iter().filter(|h| h.name.ends_with("补假")).collect();
     assert_eq!(in_lieu.len(), statutory_on_weekends.len());
-    assert!(in_lieu
-        .iter()
-        .all(|h| !matches!(h.date.weekday(), Weekday::Saturday | Weekday::Sunday)));
+    assert!(
+        in_lieu
+            .iter()
+            .all(|h| !matches!(h.date.weekday(), Weekday::Saturday | Weekday::Sunday))
+    );
     assert!(cal.workdays().all(|w| w.date.year() == 2026));
 }
 
@@ -109,11 +123,17 @@ fn the_2027_dates_are_provisional_and_follow_the_statutory_rules() {
 fn a_ticket_before_national_day_is_due_after_it() {
     let cal = cn();
     let tz = cal.time_zone().clone();
-    let opened = date(2026, 9, 30).at(17, 0, 0, 0).to_zoned(tz.clone()).unwrap();
+    let opened = date(2026, 9, 30)
+        .at(17, 0, 0, 0)
+        .to_zoned(tz.clone())
+        .unwrap();
     let due = cal
         .add_business(opened.timestamp(), std::time::Duration::from_secs(2 * 3600))
         .unwrap();
-    assert_eq!(due.to_zoned(tz).datetime(), date(2026, 10, 8).at(10, 0, 0, 0));
+    assert_eq!(
+        due.to_zoned(tz).datetime(),
+        date(2026, 10, 8).at(10, 0, 0, 0)
+    );
 }
 
 #[test]
