@@ -1,8 +1,8 @@
 //! Every route kefu serves, on one screen.
 
 use crate::api::{
-    archive, contacts, conversations, customers, inboxes, me, merge, openapi, organisations,
-    people, transfer,
+    archive, calendars, contacts, conversations, customers, inboxes, me, merge, openapi,
+    organisations, people, sla_policies, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .merge(customers::routes())
         .merge(merge::routes())
         .merge(transfer::routes())
+        .merge(calendars::routes())
+        .merge(sla_policies::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()

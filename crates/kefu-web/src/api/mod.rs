@@ -1,6 +1,7 @@
 //! REST API v1: JSON, bearer tokens, one error envelope, cursor pagination.
 
 pub mod archive;
+pub mod calendars;
 pub mod contacts;
 pub mod conversations;
 pub mod customers;
@@ -10,6 +11,7 @@ pub mod merge;
 pub mod openapi;
 pub mod organisations;
 pub mod people;
+pub mod sla_policies;
 pub mod transfer;
 
 use serde::{Deserialize, Serialize};

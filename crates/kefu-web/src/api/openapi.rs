@@ -53,6 +53,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::customers::CustomersApi::openapi(),
         super::merge::MergeApi::openapi(),
         super::transfer::TransferApi::openapi(),
+        super::calendars::CalendarsApi::openapi(),
+        super::sla_policies::SlaPoliciesApi::openapi(),
     ] {
         doc.merge(part);
     }

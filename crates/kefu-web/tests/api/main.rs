@@ -10,6 +10,7 @@ mod helpers;
 mod merge;
 mod openapi;
 mod people;
+mod sla;
 mod transfer;
 mod ui;
 mod widget;
