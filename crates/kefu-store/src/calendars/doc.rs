@@ -91,8 +91,10 @@ impl HolidayDoc {
             provisional: self.provisional,
         })
     }
+}
 
-    fn from_holiday(h: &Holiday) -> Self {
+impl From<&Holiday> for HolidayDoc {
+    fn from(h: &Holiday) -> Self {
         Self {
             date: h.date.to_string(),
             name: h.name.clone(),
@@ -122,8 +124,10 @@ impl WorkdayDoc {
             hours,
         })
     }
+}
 
-    fn from_workday(w: &Workday) -> Self {
+impl From<&Workday> for WorkdayDoc {
+    fn from(w: &Workday) -> Self {
         let (hours_of, hours) = match &w.hours {
             WorkdayHours::SameAs(day) => (Some(weekday_key(*day).to_owned()), None),
             WorkdayHours::Hours(h) => (None, Some(h.to_strings())),
@@ -173,8 +177,8 @@ impl CalendarDoc {
         Self {
             time_zone: c.zone().as_str().to_owned(),
             weekly_hours: WeeklyHoursDoc::from_hours(c.weekly()),
-            holidays: c.holidays().map(HolidayDoc::from_holiday).collect(),
-            workdays: c.workdays().map(WorkdayDoc::from_workday).collect(),
+            holidays: c.holidays().map(HolidayDoc::from).collect(),
+            workdays: c.workdays().map(WorkdayDoc::from).collect(),
         }
     }
 }
