@@ -103,18 +103,7 @@ pub async fn create_calendar(
     if input.is_default {
         row = calendars::set_default(&mut tx, row.id, now).await?;
     }
-    let subject = format!("calendar:{}", row.id);
-    record_change(
-        app,
-        &mut tx,
-        actor,
-        "calendar.created",
-        &subject,
-        summary(&row),
-    )
-    .await?;
-    commit(app, tx).await?;
-    Ok(row)
+    finish(app, tx, actor, "calendar.created", row).await
 }
 
 pub async fn update_calendar(
@@ -136,16 +125,19 @@ pub async fn update_calendar(
     if input.is_default && !row.is_default {
         row = calendars::set_default(&mut tx, id, now).await?;
     }
-    let subject = format!("calendar:{id}");
-    record_change(
-        app,
-        &mut tx,
-        actor,
-        "calendar.updated",
-        &subject,
-        summary(&row),
-    )
-    .await?;
+    finish(app, tx, actor, "calendar.updated", row).await
+}
+
+/// Records a created or changed calendar (audit and event) and commits.
+async fn finish(
+    app: &App,
+    mut tx: Tx,
+    actor: &Actor,
+    kind: &str,
+    row: CalendarRow,
+) -> AppResult<CalendarRow> {
+    let subject = format!("calendar:{}", row.id);
+    record_change(app, &mut tx, actor, kind, &subject, summary(&row)).await?;
     commit(app, tx).await?;
     Ok(row)
 }

@@ -170,6 +170,15 @@ pub(crate) fn refusal(s: &AppState, ui: &UiActor, e: &AppError) -> Refusal {
     }
 }
 
+/// A posted form whose CSRF token is right, or the response refusing it.
+pub(crate) fn checked_form(ui: &UiActor, pairs: Vec<(String, String)>) -> Result<Fields, Response> {
+    let f = Fields(pairs);
+    match csrf_rejection(ui, &f.text("csrf")) {
+        Some(refused) => Err(refused),
+        None => Ok(f),
+    }
+}
+
 /// A page drawn with a refusal answers with the refusal's status (422, 409 …).
 pub(crate) fn with_status(mut page: Response, error: Option<&Refusal>) -> Response {
     if let Some(e) = error
@@ -223,27 +232,34 @@ pub async fn list_calendars(State(s): State<AppState>, ui: UiActor) -> Response 
     list_page(&s, &ui, CalendarForm::blank(), None).await
 }
 
+/// Creates (`id` absent) or changes a calendar from its form.
+async fn save(
+    s: &AppState,
+    ui: &UiActor,
+    id: Option<i64>,
+    form: &CalendarForm,
+) -> Result<CalendarRow, AppError> {
+    let input = form.input()?;
+    match id {
+        Some(id) => calendars::update_calendar(&s.app, &ui.actor, id, &input).await,
+        None => calendars::create_calendar(&s.app, &ui.actor, &input).await,
+    }
+}
+
 pub async fn create_calendar(
     State(s): State<AppState>,
     ui: UiActor,
     Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields(f);
-    if let Some(r) = csrf_rejection(&ui, &f.text("csrf")) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    let f = checked_form(&ui, f)?;
     let form = CalendarForm::from_fields(&f);
-    let result = match form.input() {
-        Ok(input) => calendars::create_calendar(&s.app, &ui.actor, &input).await,
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    Ok(match save(&s, &ui, None, &form).await {
         Ok(row) => back(&format!("/app/settings/calendars/{}", row.id)),
         Err(e) => {
             let error = refusal(&s, &ui, &e);
             list_page(&s, &ui, form, Some(error)).await
         }
-    }
+    })
 }
 
 /// A due-time preview asked for on the calendar's page.
@@ -312,17 +328,10 @@ pub async fn save_calendar(
     ui: UiActor,
     Path(id): Path<i64>,
     Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields(f);
-    if let Some(r) = csrf_rejection(&ui, &f.text("csrf")) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    let f = checked_form(&ui, f)?;
     let form = CalendarForm::from_fields(&f);
-    let result = match form.input() {
-        Ok(input) => calendars::update_calendar(&s.app, &ui.actor, id, &input).await,
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    Ok(match save(&s, &ui, Some(id), &form).await {
         Ok(_) => back(&format!("/app/settings/calendars/{id}?saved=1")),
         Err(e) => {
             let page = PageState {
@@ -332,7 +341,7 @@ pub async fn save_calendar(
             };
             calendar_page(&s, &ui, id, page).await
         }
-    }
+    })
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 
 use crate::extract::UiActor;
 use crate::state::AppState;
-use crate::ui::calendars::{CsrfForm, Refusal, refusal, with_status};
+use crate::ui::calendars::{CsrfForm, Refusal, checked_form, refusal, with_status};
 use crate::ui::customers::form::{Fields, split_list};
 use crate::ui::{back, csrf_rejection, render};
 use axum::extract::{Path, Query, State};
@@ -266,19 +266,16 @@ pub async fn create_policy(
     State(s): State<AppState>,
     ui: UiActor,
     Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields(f);
-    if let Some(r) = csrf_rejection(&ui, &f.text("csrf")) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    let f = checked_form(&ui, f)?;
     let form = PolicyForm::from_fields(&f);
-    match save(&s, &ui, None, &form).await {
+    Ok(match save(&s, &ui, None, &form).await {
         Ok(_) => back("/app/settings/sla-policies"),
         Err(e) => {
             let error = refusal(&s, &ui, &e);
             list_page(&s, &ui, form, Some(error)).await
         }
-    }
+    })
 }
 
 async fn policy_page(
@@ -325,19 +322,16 @@ pub async fn save_policy(
     ui: UiActor,
     Path(id): Path<i64>,
     Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = Fields(f);
-    if let Some(r) = csrf_rejection(&ui, &f.text("csrf")) {
-        return r;
-    }
+) -> Result<Response, Response> {
+    let f = checked_form(&ui, f)?;
     let form = PolicyForm::from_fields(&f);
-    match save(&s, &ui, Some(id), &form).await {
+    Ok(match save(&s, &ui, Some(id), &form).await {
         Ok(_) => back(&format!("/app/settings/sla-policies/{id}?saved=1")),
         Err(e) => {
             let error = refusal(&s, &ui, &e);
             policy_page(&s, &ui, id, Some(form), Some(error), false).await
         }
-    }
+    })
 }
 
 pub async fn delete_policy(

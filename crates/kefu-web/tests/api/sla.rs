@@ -3,11 +3,24 @@
 //! changes nothing, and policy matching in order.
 
 use crate::helpers::TestApp;
+use crate::ui::Session;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn body(r: reqwest::Response) -> Value {
     r.json().await.expect("json")
+}
+
+/// Each input is refused with its code on create (`POST create`) and on edit (`PUT edit`).
+async fn assert_refused(t: &TestApp, create: &str, edit: &str, cases: Vec<(Value, &str)>) {
+    for (input, code) in cases {
+        let r = t.post(create, &t.admin_token, &input).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{input}");
+        assert_eq!(body(r).await["error"]["code"], code, "{input}");
+        let r = t.put(edit, &t.admin_token, &input).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{input}");
+        assert_eq!(body(r).await["error"]["code"], code, "{input}");
+    }
 }
 
 async fn default_calendar_id(t: &TestApp) -> i64 {
@@ -229,15 +242,13 @@ async fn invalid_calendars_are_refused_and_change_nothing() {
         ),
         (with("name", json!("")), "required"),
     ];
-    for (input, code) in cases {
-        let r = t.post("/api/v1/calendars", &t.admin_token, &input).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{input}");
-        assert_eq!(body(r).await["error"]["code"], code, "{input}");
-        let r = t
-            .put(&format!("/api/v1/calendars/{id}"), &t.admin_token, &input)
-            .await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{input}");
-    }
+    assert_refused(
+        &t,
+        "/api/v1/calendars",
+        &format!("/api/v1/calendars/{id}"),
+        cases.to_vec(),
+    )
+    .await;
     let unknown_field = t
         .post(
             "/api/v1/calendars",
@@ -493,15 +504,13 @@ async fn invalid_policies_and_orders_are_refused_and_change_nothing() {
         ),
         (json!({ "name": "No targets" }), "no_targets"),
     ];
-    for (input, code) in cases {
-        let r = t.post("/api/v1/sla-policies", &t.admin_token, &input).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{input}");
-        assert_eq!(body(r).await["error"]["code"], code, "{input}");
-        let r = t
-            .put(&format!("/api/v1/sla-policies/{a}"), &t.admin_token, &input)
-            .await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{input}");
-    }
+    assert_refused(
+        &t,
+        "/api/v1/sla-policies",
+        &format!("/api/v1/sla-policies/{a}"),
+        cases.to_vec(),
+    )
+    .await;
     let taken = t
         .post(
             "/api/v1/sla-policies",
@@ -549,63 +558,13 @@ async fn invalid_policies_and_orders_are_refused_and_change_nothing() {
 
 // ---- the settings pages ----
 
-/// A signed-in browser: its session cookie and CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-impl Browser {
-    async fn sign_in(t: &TestApp, email: &str) -> Self {
-        let (cookie, csrf) = t.sign_in(email, crate::helpers::PASSWORD).await;
-        Self { cookie, csrf }
-    }
-
-    async fn open(&self, t: &TestApp, path: &str) -> (StatusCode, String) {
-        let r = t
-            .http
-            .get(t.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    /// Submits a form; returns the status, the redirect target and the page.
-    async fn submit(
-        &self,
-        t: &TestApp,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> (StatusCode, String, String) {
-        let mut form = vec![("csrf", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        let r = t
-            .http
-            .post(t.url(path))
-            .header("cookie", &self.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (r.status(), location, r.text().await.unwrap())
-    }
-}
-
 #[tokio::test]
 async fn admins_edit_calendars_as_dated_lines_and_preview_due_times_on_the_page() {
     let t = TestApp::spawn().await;
-    let admin = Browser::sign_in(&t, "admin@shop.test").await;
+    let admin = Session::admin(&t).await;
     let cn = default_calendar_id(&t).await;
 
-    let (status, list) = admin.open(&t, "/app/settings/calendars").await;
+    let (status, list) = admin.page(&t, "/app/settings/calendars").await;
     assert_eq!(status, StatusCode::OK);
     assert!(list.contains("Business calendars") && list.contains("中国大陆 Mainland China"));
     assert!(
@@ -614,7 +573,7 @@ async fn admins_edit_calendars_as_dated_lines_and_preview_due_times_on_the_page(
     );
 
     let (_, page) = admin
-        .open(
+        .page(
             &t,
             &format!("/app/settings/calendars/{cn}?from=2026-09-30T17:00&minutes=120"),
         )
@@ -642,7 +601,7 @@ async fn admins_edit_calendars_as_dated_lines_and_preview_due_times_on_the_page(
         ),
         ("workdays", "2026-11-28 @fri Black Friday"),
     ];
-    let (status, location, _) = admin.submit(&t, "/app/settings/calendars", &fields).await;
+    let (status, location, _) = admin.post(&t, "/app/settings/calendars", &fields).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
     let saved = body(
@@ -663,7 +622,7 @@ async fn admins_edit_calendars_as_dated_lines_and_preview_due_times_on_the_page(
     let mut refused = fields.to_vec();
     refused[0] = ("name", "Second office");
     refused[5] = ("workdays", "2026-11-26 Thanksgiving shift");
-    let (status, _, page) = admin.submit(&t, "/app/settings/calendars", &refused).await;
+    let (status, _, page) = admin.post(&t, "/app/settings/calendars", &refused).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("cannot be both a holiday and a make-up work day"),
@@ -681,7 +640,7 @@ async fn admins_edit_calendars_as_dated_lines_and_preview_due_times_on_the_page(
         ("holidays", "2026-11-26 ok\n26/12/2026 bad"),
     ];
     let (status, _, page) = admin
-        .submit(&t, &format!("/app/settings/calendars/{id}"), &bad_line)
+        .post(&t, &format!("/app/settings/calendars/{id}"), &bad_line)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("line 2:"), "the line at fault is named");
@@ -699,9 +658,9 @@ async fn admins_edit_calendars_as_dated_lines_and_preview_due_times_on_the_page(
 #[tokio::test]
 async fn the_sla_pages_speak_chinese_and_reorder_policies_for_admins_only() {
     let t = TestApp::spawn().await;
-    let admin = Browser::sign_in(&t, "admin@shop.test").await;
+    let admin = Session::admin(&t).await;
     admin
-        .submit(&t, "/app/profile/locale", &[("value", "zh-CN")])
+        .post(&t, "/app/profile/locale", &[("value", "zh-CN")])
         .await;
     let a = create_policy(
         &t,
@@ -720,9 +679,7 @@ async fn the_sla_pages_speak_chinese_and_reorder_policies_for_admins_only() {
         ("resolution_minutes", "480"),
         ("warning_percent", "80"),
     ];
-    let (status, _, _) = admin
-        .submit(&t, "/app/settings/sla-policies", &fields)
-        .await;
+    let (status, _, _) = admin.post(&t, "/app/settings/sla-policies", &fields).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let list = body(t.get("/api/v1/sla-policies", &t.admin_token).await).await;
     let b = list[1]["id"].as_i64().unwrap();
@@ -735,14 +692,14 @@ async fn the_sla_pages_speak_chinese_and_reorder_policies_for_admins_only() {
     );
 
     let (status, _, _) = admin
-        .submit(
+        .post(
             &t,
             &format!("/app/settings/sla-policies/{b}/move"),
             &[("direction", "up")],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, page) = admin.open(&t, "/app/settings/sla-policies").await;
+    let (_, page) = admin.page(&t, "/app/settings/sla-policies").await;
     assert!(page.contains("SLA 策略") && page.contains("紧急") && page.contains("30 分钟"));
     let first = page.find("紧急投诉").unwrap();
     let second = page.find("普通咨询").unwrap();
@@ -755,7 +712,7 @@ async fn the_sla_pages_speak_chinese_and_reorder_policies_for_admins_only() {
     );
 
     let (status, _, page) = admin
-        .submit(
+        .post(
             &t,
             &format!("/app/settings/sla-policies/{a}"),
             &[("name", "普通咨询"), ("enabled", "1")],
@@ -764,16 +721,15 @@ async fn the_sla_pages_speak_chinese_and_reorder_policies_for_admins_only() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("请至少设置一项时限"), "{page}");
 
-    t.user_token("agent@shop.test", "刘洋", "agent").await;
-    let agent = Browser::sign_in(&t, "agent@shop.test").await;
-    let (status, page) = agent.open(&t, "/app/settings/sla-policies").await;
+    let agent = Session::of(&t, "agent@shop.test", "刘洋", "agent").await;
+    let (status, page) = agent.page(&t, "/app/settings/sla-policies").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("Urgent") && !page.contains("New SLA policy"),
         "read-only for agents"
     );
     let (status, _, _) = agent
-        .submit(
+        .post(
             &t,
             &format!("/app/settings/sla-policies/{a}/move"),
             &[("direction", "up")],
