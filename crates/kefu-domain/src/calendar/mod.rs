@@ -5,6 +5,8 @@ mod arith;
 mod hours;
 pub mod lines;
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 pub use hours::{

@@ -171,6 +171,10 @@ pub(crate) fn refusal(s: &AppState, ui: &UiActor, e: &AppError) -> Refusal {
 }
 
 /// A posted form whose CSRF token is right, or the response refusing it.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the handler's response, returned at once"
+)]
 pub(crate) fn checked_form(ui: &UiActor, pairs: Vec<(String, String)>) -> Result<Fields, Response> {
     let f = Fields(pairs);
     match csrf_rejection(ui, &f.text("csrf")) {
