@@ -226,14 +226,20 @@ async fn facts_of(
 pub async fn run_pending(app: &App) -> AppResult<usize> {
     let mut read = 0;
     loop {
-        let mut tx = app.db.begin().await?;
-        let after = store::lock_cursor(&mut tx).await?;
-        let batch = events::list_after(&app.db, after, None, BATCH).await?;
+        // Read outside the write transaction: idle rounds (the usual case) write nothing,
+        // and the writer is not held while these reads wait.
+        let seen = store::cursor(&app.db).await?;
+        let batch = events::list_after(&app.db, seen, None, BATCH).await?;
         let Some(last) = batch.last().map(|e| e.id) else {
-            tx.commit().await?;
             return Ok(read);
         };
         let rules = store::rules(&app.db, true).await?;
+        let mut tx = app.db.begin().await?;
+        if store::lock_cursor(&mut tx).await? != seen {
+            // Another instance handled these meanwhile; look again.
+            tx.commit().await?;
+            continue;
+        }
         for event in &batch {
             if let Some(trigger) = trigger_of(event) {
                 run_rules(app, &mut tx, &rules, trigger, event).await?;

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod auth;
 pub mod automation;
+pub mod calendars;
 pub mod complaints;
 pub mod contacts;
 pub mod conversations;
@@ -17,6 +18,7 @@ pub mod merge;
 pub mod organisations;
 pub mod privacy;
 pub mod search;
+pub mod sla;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;

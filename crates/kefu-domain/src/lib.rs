@@ -1,16 +1,19 @@
 //! kefu's pure domain: validated values, statuses and their rules, roles. No I/O.
 
 pub mod automation;
+pub mod calendar;
 pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod locale;
 pub mod phone;
 pub mod role;
+pub mod sla;
 pub mod text;
 pub mod ticket;
 pub mod time;
 
+pub use calendar::BusinessCalendar;
 pub use conversation::{Availability, ConversationStatus, MessageKind, Priority};
 pub use email::EmailAddress;
 pub use error::Invalid;

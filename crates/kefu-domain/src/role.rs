@@ -39,6 +39,8 @@ pub enum Permission {
     ReadAudit,
     /// Write automation rules and shared macros.
     ManageAutomation,
+    /// Create and change business calendars and SLA policies.
+    ManageSla,
 }
 
 impl Role {
@@ -79,7 +81,8 @@ impl Role {
             Permission::ManageInboxes
             | Permission::ManageUsers
             | Permission::ManageArchive
-            | Permission::ManageAutomation => Role::Admin,
+            | Permission::ManageAutomation
+            | Permission::ManageSla => Role::Admin,
         };
         self >= least
     }
@@ -114,6 +117,8 @@ mod tests {
         assert!(!Role::Manager.allows(Permission::ManageInboxes));
         assert!(Role::Admin.allows(Permission::ManageInboxes));
         assert!(Role::Admin.allows(Permission::ManageUsers));
+        assert!(!Role::Manager.allows(Permission::ManageSla));
+        assert!(Role::Admin.allows(Permission::ManageSla));
     }
 
     #[test]

@@ -132,6 +132,20 @@ pub async fn rules(db: &Db, enabled_only: bool) -> StoreResult<Vec<RuleRow>> {
     db.fetch_all(&q).await
 }
 
+/// The last event the rules have run on (a plain read, to skip idle rounds).
+pub async fn cursor(db: &Db) -> StoreResult<i64> {
+    let (last,): (i64,) = db
+        .fetch_one(
+            &Query::select()
+                .column(AutomationCursor::LastEventId)
+                .from(AutomationCursor::Table)
+                .and_where(Expr::col(AutomationCursor::Id).eq(1))
+                .take(),
+        )
+        .await?;
+    Ok(last)
+}
+
 /// Takes the rules' cursor for this transaction: other instances wait (PostgreSQL row
 /// lock; SQLite has one writer), so each event is handled once in effect.
 pub async fn lock_cursor(tx: &mut Tx) -> StoreResult<i64> {

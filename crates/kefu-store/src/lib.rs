@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod automation;
 mod batch;
+pub mod calendars;
 pub mod complaints;
 pub mod contacts;
 pub mod conversations;
@@ -25,6 +26,7 @@ pub mod organisations;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod sla_policies;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;

@@ -437,3 +437,38 @@ pub enum Macros {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum BusinessCalendars {
+    Table,
+    Id,
+    Name,
+    TimeZone,
+    WeeklyHours,
+    Holidays,
+    Workdays,
+    IsDefault,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SlaPolicies {
+    Table,
+    Id,
+    Name,
+    Position,
+    Enabled,
+    TicketTypes,
+    Priorities,
+    Channels,
+    TeamIds,
+    CustomerLevels,
+    CalendarId,
+    FirstResponseMinutes,
+    NextResponseMinutes,
+    ResolutionMinutes,
+    WarningPercent,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -15,6 +15,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/transfer.ftl"),
     "\n",
     include_str!("../locales/zh-CN/tickets.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/sla.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -26,6 +28,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/transfer.ftl"),
     "\n",
     include_str!("../locales/en/tickets.ftl"),
+    "\n",
+    include_str!("../locales/en/sla.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

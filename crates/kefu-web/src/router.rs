@@ -1,8 +1,8 @@
 //! Every route kefu serves, on one screen.
 
 use crate::api::{
-    archive, automation, contacts, conversations, customers, inboxes, me, merge, openapi,
-    organisations, people, tickets, transfer,
+    archive, automation, calendars, contacts, conversations, customers, inboxes, me, merge,
+    openapi, organisations, people, sla_policies, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -88,6 +88,8 @@ pub fn router(state: AppState) -> Router {
         .merge(transfer::routes())
         .merge(tickets::routes())
         .merge(automation::routes())
+        .merge(calendars::routes())
+        .merge(sla_policies::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -138,7 +140,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::customers::routes())
         .merge(ui::duplicates::routes())
         .merge(ui::transfer::routes())
-        .merge(ui::tickets::routes());
+        .merge(ui::tickets::routes())
+        .merge(ui::calendars::routes())
+        .merge(ui::sla_policies::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -15,6 +15,7 @@ pub struct Migration {
 mod archive;
 mod automation;
 mod backfill;
+mod calendars;
 mod duplicates;
 mod imports;
 mod tickets;
@@ -55,6 +56,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "tickets",
         statements: tickets::tickets,
+    },
+    Migration {
+        version: 8,
+        name: "business calendars and SLA policies",
+        statements: calendars::calendars,
     },
     Migration {
         version: 11,

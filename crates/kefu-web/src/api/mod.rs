@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod automation;
+pub mod calendars;
 pub mod contacts;
 pub mod conversations;
 pub mod customers;
@@ -11,6 +12,7 @@ pub mod merge;
 pub mod openapi;
 pub mod organisations;
 pub mod people;
+pub mod sla_policies;
 pub mod tickets;
 pub mod transfer;
 

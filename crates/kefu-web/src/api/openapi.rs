@@ -55,6 +55,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::tickets::TicketsApi::openapi(),
         super::automation::AutomationApi::openapi(),
         super::transfer::TransferApi::openapi(),
+        super::calendars::CalendarsApi::openapi(),
+        super::sla_policies::SlaPoliciesApi::openapi(),
     ] {
         doc.merge(part);
     }

@@ -3,7 +3,7 @@
 mod audit;
 mod contact;
 mod contact_form;
-mod form;
+pub(crate) mod form;
 mod organisation;
 
 use crate::error::ApiError;
@@ -51,7 +51,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The HTTP status of a refused request.
-fn status_of(e: &AppError) -> StatusCode {
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } => StatusCode::CONFLICT,

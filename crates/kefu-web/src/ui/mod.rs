@@ -2,10 +2,12 @@
 //! their form posts. Live parts are in assets/app.js.
 
 pub mod auth;
+pub mod calendars;
 pub mod conversations;
 pub mod customers;
 pub mod duplicates;
 pub mod settings;
+pub mod sla_policies;
 mod templates;
 pub mod tickets;
 pub mod transfer;

@@ -54,6 +54,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/ticket_panel.html"),
     ),
     ("tasks.html", include_str!("../../templates/tasks.html")),
+    (
+        "sla_parts.html",
+        include_str!("../../templates/sla_parts.html"),
+    ),
+    (
+        "calendars.html",
+        include_str!("../../templates/calendars.html"),
+    ),
+    (
+        "calendar.html",
+        include_str!("../../templates/calendar.html"),
+    ),
+    (
+        "sla_policies.html",
+        include_str!("../../templates/sla_policies.html"),
+    ),
+    (
+        "sla_policy.html",
+        include_str!("../../templates/sla_policy.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

@@ -11,6 +11,7 @@ mod helpers;
 mod merge;
 mod openapi;
 mod people;
+mod sla;
 mod tickets;
 mod transfer;
 mod ui;
