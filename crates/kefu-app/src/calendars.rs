@@ -254,9 +254,14 @@ pub async fn preview_due(
         .into());
     }
     let business = Duration::from_secs(minutes.unsigned_abs() * 60);
-    let due = calendar
-        .add_business(start, business)
-        .ok_or_else(|| AppError::Internal("no due time within the calendar's range".into()))?;
+    // Only a calendar open minutes a year, or a start near the year 9999, has none.
+    let due = calendar.add_business(start, business).ok_or_else(|| {
+        Invalid::new(
+            "minutes",
+            "due_out_of_range",
+            "the due time would lie beyond the dates kefu can compute",
+        )
+    })?;
     let tz = calendar.time_zone().clone();
     let rfc = |t: Timestamp| {
         t.to_zoned(tz.clone())

@@ -35,7 +35,8 @@ pub struct Holiday {
     pub provisional: bool,
 }
 
-/// A day normally closed that is worked (调休上班), with the hours that apply.
+/// A day normally closed that is worked (调休上班), with the hours that apply. Listed on a
+/// day that is normally open, its hours replace that day's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Workday {
     pub date: Date,

@@ -88,3 +88,4 @@ error-unknown_calendar = That calendar does not exist.
 error-invalid_order = List every policy exactly once.
 error-sla_policy_name_taken = An SLA policy with this name already exists.
 error-invalid_priority = Choose a priority: low, normal, high or urgent.
+error-due_out_of_range = That due time would lie too far in the future to compute.

@@ -88,3 +88,4 @@ error-unknown_calendar = 该日历不存在。
 error-invalid_order = 请把每个策略恰好列出一次。
 error-sla_policy_name_taken = 已有同名 SLA 策略。
 error-invalid_priority = 请选择优先级：低、普通、高或紧急。
+error-due_out_of_range = 到期时间过于遥远，无法计算。

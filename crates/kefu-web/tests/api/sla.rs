@@ -121,6 +121,14 @@ async fn due_previews_skip_holidays_and_weekends_and_work_make_up_days() {
         )
         .await;
     assert_eq!(body(bad).await["error"]["code"], "invalid_target");
+    let far = t
+        .get(
+            &format!("/api/v1/calendars/{cn}/due?from=9999-12-30T00:00:00Z&minutes=6000"),
+            &t.admin_token,
+        )
+        .await;
+    assert_eq!(far.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(far).await["error"]["code"], "due_out_of_range");
     let missing = t
         .get(
             "/api/v1/calendars/999999/due?from=2026-03-06T17:30&minutes=5",
