@@ -121,6 +121,7 @@ async fn apply_one(
                 now,
             )
             .await?;
+            ticket_changed(app, tx, id, now).await?;
         }
         Action::SetPriority { priority } => {
             let p = Priority::parse(priority)?.as_str().to_owned();
@@ -134,6 +135,7 @@ async fn apply_one(
                 now,
             )
             .await?;
+            ticket_changed(app, tx, id, now).await?;
         }
         Action::AddLabel { label } => {
             let label = crate::archive::tags("label", std::slice::from_ref(label))?;
@@ -177,6 +179,7 @@ async fn apply_one(
                 .into());
             }
             conversations::set_status(tx, id, s.as_str(), None, now).await?;
+            crate::sla_clocks::status_changed(app, tx, id, now).await?;
         }
         Action::Notify {
             roles,
@@ -196,6 +199,14 @@ async fn apply_one(
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// Re-targets the SLA clocks after a rule or macro changed the type or priority.
+async fn ticket_changed(app: &App, tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
+    if let Some(row) = conversations::find_in_tx(tx, id).await? {
+        crate::sla_clocks::on_ticket_changed(app, tx, &row, now).await?;
     }
     Ok(())
 }

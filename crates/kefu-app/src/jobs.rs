@@ -24,6 +24,15 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
+        crate::sla_clocks::SLA_CHECK => {
+            if let (Some(id), Some(kind)) = (
+                payload["conversation_id"].as_i64(),
+                payload["kind"].as_str(),
+            ) {
+                crate::sla_clocks::check(app, id, kind).await?;
+            }
+            Ok(())
+        }
         crate::tasks::TASK_DUE => {
             if let Some(id) = payload["task_id"].as_i64() {
                 crate::tasks::on_due(app, id).await?;

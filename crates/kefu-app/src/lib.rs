@@ -19,6 +19,7 @@ pub mod organisations;
 pub mod privacy;
 pub mod search;
 pub mod sla;
+pub mod sla_clocks;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;

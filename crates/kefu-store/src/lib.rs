@@ -26,6 +26,7 @@ pub mod organisations;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod sla_clocks;
 pub mod sla_policies;
 pub mod tasks;
 pub mod teams;

@@ -18,6 +18,7 @@ mod backfill;
 mod calendars;
 mod duplicates;
 mod imports;
+mod sla_clocks;
 mod tickets;
 mod timeline;
 
@@ -66,6 +67,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 11,
         name: "automation",
         statements: automation::automation,
+    },
+    Migration {
+        version: 12,
+        name: "SLA clocks",
+        statements: sla_clocks::sla_clocks,
     },
 ];
 

@@ -12,6 +12,7 @@ mod merge;
 mod openapi;
 mod people;
 mod sla;
+mod sla_clocks;
 mod tickets;
 mod transfer;
 mod ui;

@@ -1,0 +1,251 @@
+//! The SLA engine: clocks start with the first customer message under the matching
+//! policy, stop on the agent's reply, pause while waiting on the customer, and warn and
+//! breach once at the times the business calendar gives.
+
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn body(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A calendar open around the clock and a policy of `first`/`resolution` minutes for
+/// urgent-or-any tickets on it.
+async fn round_the_clock_policy(t: &TestApp, first: i64, resolution: i64) -> i64 {
+    let all_day = json!(["00:00-24:00"]);
+    let (status, cal) = body(
+        t.post(
+            "/api/v1/calendars",
+            &t.admin_token,
+            &json!({ "name": "24/7", "time_zone": "UTC",
+                     "weekly_hours": { "mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day,
+                                       "fri": all_day, "sat": all_day, "sun": all_day } }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{cal}");
+    let (status, p) = body(
+        t.post(
+            "/api/v1/sla-policies",
+            &t.admin_token,
+            &json!({ "name": "全天", "calendar_id": cal["id"], "first_response_minutes": first,
+                     "next_response_minutes": first, "resolution_minutes": resolution }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    p["id"].as_i64().unwrap()
+}
+
+async fn clocks(t: &TestApp, id: i64) -> Vec<kefu_store::sla_clocks::ClockRow> {
+    let mut tx = t.app().db.begin().await.unwrap();
+    let rows = kefu_store::sla_clocks::of_conversation(&mut tx, id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
+fn clock<'a>(
+    all: &'a [kefu_store::sla_clocks::ClockRow],
+    kind: &str,
+) -> &'a kefu_store::sla_clocks::ClockRow {
+    all.iter()
+        .find(|c| c.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} clock in {all:?}"))
+}
+
+/// Moves a clock's start back by `minutes`, as if that much time had passed.
+async fn age(t: &TestApp, id: i64, kind: &str, minutes: i64) {
+    let mut tx = t.app().db.begin().await.unwrap();
+    tx.execute_raw(&format!(
+        "UPDATE sla_clocks SET running_since = running_since - {} WHERE conversation_id = {id} AND kind = '{kind}'",
+        minutes * 60_000
+    ))
+    .await
+    .unwrap();
+    tx.execute_raw("UPDATE jobs SET run_at = 0 WHERE kind = 'sla.check'")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn clocks_start_stop_and_pause_with_the_conversation() {
+    let t = TestApp::spawn().await;
+    round_the_clock_policy(&t, 30, 240).await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (id, visitor) = t.conversation(&widget, "在吗？").await;
+
+    let started = clocks(&t, id).await;
+    let first = clock(&started, "first_response");
+    assert_eq!((first.target_ms, first.done_at), (30 * 60_000, None));
+    let due = first.due_at.unwrap();
+    assert_eq!(
+        due - first.running_since.unwrap(),
+        30 * 60_000,
+        "round the clock: due 30 minutes later"
+    );
+    assert!(
+        started.iter().all(|c| c.kind != "next_response"),
+        "no reply owed twice yet"
+    );
+
+    let reply = format!("/api/v1/conversations/{id}/messages");
+    t.post(
+        &reply,
+        &t.admin_token,
+        &json!({ "body": "在的，请问有什么可以帮您？" }),
+    )
+    .await;
+    let answered = clocks(&t, id).await;
+    assert!(clock(&answered, "first_response").done_at.is_some());
+    assert!(clock(&answered, "resolution").done_at.is_none());
+
+    // The customer writes again: a next-response clock runs until the next reply.
+    t.visitor_says(&widget, &visitor, "我想改地址", None).await;
+    let owed = clocks(&t, id).await;
+    assert!(clock(&owed, "next_response").running_since.is_some());
+    t.post(
+        &reply,
+        &t.admin_token,
+        &json!({ "body": "好的，请发新地址" }),
+    )
+    .await;
+    assert!(
+        clock(&clocks(&t, id).await, "next_response")
+            .done_at
+            .is_some()
+    );
+
+    // Waiting on the customer pauses the resolution clock; their answer resumes it.
+    let status = format!("/api/v1/conversations/{id}/status");
+    t.post(
+        &status,
+        &t.admin_token,
+        &json!({ "status": "waiting_customer" }),
+    )
+    .await;
+    let paused = clock(&clocks(&t, id).await, "resolution").clone();
+    assert_eq!(
+        (paused.running_since, paused.due_at),
+        (None, None),
+        "{paused:?}"
+    );
+    t.visitor_says(&widget, &visitor, "上海市浦东新区…", None)
+        .await;
+    let resumed = clock(&clocks(&t, id).await, "resolution").clone();
+    assert!(
+        resumed.running_since.is_some() && resumed.due_at.is_some(),
+        "{resumed:?}"
+    );
+    assert_eq!(
+        resumed.consumed_ms, paused.consumed_ms,
+        "time used before the pause still counts"
+    );
+
+    t.post(&status, &t.admin_token, &json!({ "status": "closed" }))
+        .await;
+    assert!(clocks(&t, id).await.iter().all(|c| c.done_at.is_some()));
+}
+
+#[tokio::test]
+async fn a_warning_and_a_breach_are_recorded_once_and_tell_the_supervisors() {
+    let t = TestApp::spawn().await;
+    round_the_clock_policy(&t, 20, 600).await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (id, _) = t.conversation(&widget, "急！订单还没发货").await;
+    let before = kefu_store::events::latest_id(&t.app().db).await.unwrap();
+    let fired = |kinds: Vec<String>| {
+        kinds
+            .into_iter()
+            .filter(|k| k.starts_with("sla."))
+            .collect::<Vec<_>>()
+    };
+    let events = |after: i64| {
+        let t = &t;
+        async move {
+            let rows = kefu_store::events::list_after(&t.app().db, after, None, 100)
+                .await
+                .unwrap();
+            fired(rows.into_iter().map(|e| e.kind).collect())
+        }
+    };
+
+    // 16 of 20 minutes used: past the 75 % warning, before the breach.
+    age(&t, id, "first_response", 16).await;
+    kefu_app::jobs::run_due(t.app()).await.unwrap();
+    assert_eq!(events(before).await, ["sla.warning"]);
+    let c = clock(&clocks(&t, id).await, "first_response").clone();
+    assert!(c.warned && !c.breached, "{c:?}");
+    kefu_app::jobs::run_due(t.app()).await.unwrap();
+    assert_eq!(events(before).await.len(), 1, "warned once");
+
+    age(&t, id, "first_response", 5).await;
+    let mut tx = t.app().db.begin().await.unwrap();
+    kefu_store::jobs::enqueue(
+        &mut tx,
+        "sla.check",
+        "test:due",
+        &json!({ "conversation_id": id, "kind": "first_response" }),
+        0,
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    kefu_app::jobs::run_due(t.app()).await.unwrap();
+    assert_eq!(events(before).await, ["sla.warning", "sla.breached"]);
+    assert_eq!(
+        kefu_store::sla_clocks::breaches_since(&t.app().db, 0)
+            .await
+            .unwrap(),
+        1
+    );
+    let last = kefu_store::events::list_after(&t.app().db, before, None, 100)
+        .await
+        .unwrap();
+    let breach = last.iter().find(|e| e.kind == "sla.breached").unwrap();
+    let payload: Value = serde_json::from_str(&breach.payload).unwrap();
+    assert_eq!(payload["notify"]["roles"], json!(["supervisor", "manager"]));
+    assert_eq!(payload["ticket_number"], id + 10_000);
+
+    // Replying now stops the clock; a late check finds nothing more to do.
+    t.post(
+        &format!("/api/v1/conversations/{id}/messages"),
+        &t.admin_token,
+        &json!({ "body": "抱歉久等" }),
+    )
+    .await;
+    let mut tx = t.app().db.begin().await.unwrap();
+    kefu_store::jobs::enqueue(
+        &mut tx,
+        "sla.check",
+        "test:late",
+        &json!({ "conversation_id": id, "kind": "first_response" }),
+        0,
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    kefu_app::jobs::run_due(t.app()).await.unwrap();
+    assert_eq!(
+        kefu_store::sla_clocks::breaches_since(&t.app().db, 0)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn tickets_no_policy_matches_carry_no_clocks() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (id, _) = t.conversation(&widget, "hello").await;
+    assert!(clocks(&t, id).await.is_empty());
+}
