@@ -37,6 +37,9 @@ pub enum Permission {
     EraseArchive,
     /// Read and filter the audit log.
     ReadAudit,
+    /// Write and change the team's shared scripts (话术) and their stages. Everyone
+    /// writes their own personal scripts.
+    ManageSharedScripts,
 }
 
 impl Role {
@@ -68,9 +71,10 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         let least = match permission {
             Permission::WorkConversations => Role::Agent,
-            Permission::AssignOthers | Permission::SeeFullIdentities | Permission::MergeArchive => {
-                Role::Supervisor
-            }
+            Permission::AssignOthers
+            | Permission::SeeFullIdentities
+            | Permission::MergeArchive
+            | Permission::ManageSharedScripts => Role::Supervisor,
             Permission::ExportArchive | Permission::EraseArchive | Permission::ReadAudit => {
                 Role::Manager
             }
@@ -111,6 +115,13 @@ mod tests {
         assert!(!Role::Manager.allows(Permission::ManageInboxes));
         assert!(Role::Admin.allows(Permission::ManageInboxes));
         assert!(Role::Admin.allows(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn supervisors_and_above_manage_shared_scripts() {
+        assert!(!Role::Agent.allows(Permission::ManageSharedScripts));
+        assert!(Role::Supervisor.allows(Permission::ManageSharedScripts));
+        assert!(Role::Admin.allows(Permission::ManageSharedScripts));
     }
 
     #[test]
