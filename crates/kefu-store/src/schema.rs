@@ -50,6 +50,7 @@ pub enum Inboxes {
     AutoReply,
     TeamId,
     CreatedAt,
+    ShopName,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -332,4 +333,45 @@ pub enum ImportFiles {
     Table,
     ImportId,
     Bytes,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ScriptStages {
+    Table,
+    Id,
+    Key,
+    LabelEn,
+    LabelZh,
+    Position,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Scripts {
+    Table,
+    Id,
+    StageId,
+    OwnerId,
+    Title,
+    Shortcut,
+    UsageCount,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ScriptBodies {
+    Table,
+    ScriptId,
+    Locale,
+    Body,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ScriptKeys {
+    Table,
+    Key,
+    ScriptId,
+    OwnerId,
 }

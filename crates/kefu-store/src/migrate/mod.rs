@@ -15,6 +15,7 @@ pub struct Migration {
 mod archive;
 mod duplicates;
 mod imports;
+mod scripts;
 mod timeline;
 
 pub static MIGRATIONS: &[Migration] = &[
@@ -42,6 +43,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "duplicates",
         statements: duplicates::duplicates,
+    },
+    Migration {
+        version: 10,
+        name: "scripts",
+        statements: scripts::scripts,
     },
 ];
 
