@@ -107,7 +107,7 @@ async fn check(app: &App, input: &ScriptInput) -> AppResult<Checked> {
         let tag = LanguageTag::parse(locale).map_err(|_| {
             Invalid::new(
                 "bodies",
-                "invalid_locale",
+                "invalid_script_locale",
                 format!("'{locale}' is not a language tag such as zh-CN, en or ru"),
             )
         })?;

@@ -2,7 +2,7 @@
 
 use crate::api::{
     archive, contacts, conversations, customers, inboxes, me, merge, openapi, organisations,
-    people, transfer,
+    people, scripts, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(customers::routes())
         .merge(merge::routes())
         .merge(transfer::routes())
+        .merge(scripts::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -131,7 +132,8 @@ pub fn router(state: AppState) -> Router {
         .route("/profile/tokens", post(settings::create_token))
         .merge(ui::customers::routes())
         .merge(ui::duplicates::routes())
-        .merge(ui::transfer::routes());
+        .merge(ui::transfer::routes())
+        .merge(ui::scripts::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))
@@ -141,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(ui_auth::logout))
         .route("/assets/app.js", get(ui::app_js))
         .route("/assets/app.css", get(ui::app_css))
+        .route("/assets/scripts.js", get(ui::scripts::scripts_js))
         .route("/widget.js", get(widget::widget_script))
         .route(
             "/api/v1/openapi.json",

@@ -3,7 +3,7 @@
 mod audit;
 mod contact;
 mod contact_form;
-mod form;
+pub(crate) mod form;
 mod organisation;
 
 use crate::error::ApiError;
@@ -51,7 +51,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The HTTP status of a refused request.
-fn status_of(e: &AppError) -> StatusCode {
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -63,7 +63,7 @@ fn status_of(e: &AppError) -> StatusCode {
 }
 
 /// A page that could not be drawn: the status and the reason in the page's language.
-fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
+pub(crate) fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
     if status_of(&e).is_server_error() {
         return ApiError::from(e).into_response_html();
     }
@@ -106,7 +106,7 @@ where
 }
 
 /// A page drawn with the status of the error it shows beside a form.
-fn with_status(mut page: Response, error: Option<&AppError>) -> Response {
+pub(crate) fn with_status(mut page: Response, error: Option<&AppError>) -> Response {
     if let Some(e) = error {
         *page.status_mut() = status_of(e);
     }

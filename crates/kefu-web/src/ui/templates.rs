@@ -49,6 +49,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/duplicates.html"),
     ),
     ("import.html", include_str!("../../templates/import.html")),
+    ("scripts.html", include_str!("../../templates/scripts.html")),
+    (
+        "script_form.html",
+        include_str!("../../templates/script_form.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
