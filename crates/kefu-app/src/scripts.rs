@@ -5,7 +5,9 @@
 mod picker;
 mod stages;
 
-pub use picker::{MAX_MATCHES, PickerQuery, ScriptMatch, Wording, count_use, scripts_for_conversation};
+pub use picker::{
+    MAX_MATCHES, PickerQuery, ScriptMatch, Wording, count_use, scripts_for_conversation,
+};
 pub use stages::{StageInput, create_stage, delete_stage, list_stages, update_stage};
 
 use crate::events::{append, commit};
@@ -96,7 +98,10 @@ async fn check(app: &App, input: &ScriptInput) -> AppResult<Checked> {
             Invalid::new(
                 "stage_id",
                 "unknown_stage",
-                format!("there is no stage {}; see GET /api/v1/script-stages", input.stage_id),
+                format!(
+                    "there is no stage {}; see GET /api/v1/script-stages",
+                    input.stage_id
+                ),
             )
         })?;
     let mut bodies: Vec<(String, String)> = Vec::new();
@@ -119,7 +124,10 @@ async fn check(app: &App, input: &ScriptInput) -> AppResult<Checked> {
             )
             .into());
         }
-        bodies.push((tag.as_str().to_owned(), ScriptBody::parse(body)?.into_inner()));
+        bodies.push((
+            tag.as_str().to_owned(),
+            ScriptBody::parse(body)?.into_inner(),
+        ));
     }
     if bodies.is_empty() {
         return Err(Invalid::new(
@@ -193,7 +201,11 @@ async fn save(
         })
         .collect();
     let view = ScriptView::new(row, &bodies);
-    let kind = if existing.is_some() { "script.updated" } else { "script.created" };
+    let kind = if existing.is_some() {
+        "script.updated"
+    } else {
+        "script.created"
+    };
     record(app, &mut tx, actor, kind, existing, &view).await?;
     commit(app, tx).await?;
     Ok(view)
@@ -221,7 +233,8 @@ async fn record(
         )
         .await?;
     }
-    let payload = json!({ "script_id": after.id, "stage_id": after.stage_id, "owner_id": after.owner_id });
+    let payload =
+        json!({ "script_id": after.id, "stage_id": after.stage_id, "owner_id": after.owner_id });
     append(app, tx, kind, None, None, true, &payload).await?;
     Ok(())
 }
@@ -277,7 +290,15 @@ pub async fn delete_script(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let view = ScriptView::new(existing.clone(), &bodies);
     let mut tx = app.db.begin().await?;
     scripts::delete(&mut tx, id).await?;
-    record(app, &mut tx, actor, "script.deleted", Some(&existing), &view).await?;
+    record(
+        app,
+        &mut tx,
+        actor,
+        "script.deleted",
+        Some(&existing),
+        &view,
+    )
+    .await?;
     commit(app, tx).await
 }
 

@@ -95,7 +95,11 @@ impl ScriptBody {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let s = input.trim().replace('\0', "");
         if s.is_empty() {
-            return Err(Invalid::new("bodies", "empty_body", "a script body is empty"));
+            return Err(Invalid::new(
+                "bodies",
+                "empty_body",
+                "a script body is empty",
+            ));
         }
         let chars = s.chars().count();
         if chars > MAX_BODY_CHARS {
@@ -219,8 +223,7 @@ impl Shortcut {
             return Ok(None);
         }
         let ok = s.chars().count() <= 30
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !ok {
             return Err(Invalid::new(
@@ -303,10 +306,7 @@ mod tests {
         );
         assert_eq!(ScriptBody::parse("   ").unwrap_err().code, "empty_body");
         let long = "好".repeat(MAX_BODY_CHARS + 1);
-        assert_eq!(
-            ScriptBody::parse(&long).unwrap_err().code,
-            "body_too_long"
-        );
+        assert_eq!(ScriptBody::parse(&long).unwrap_err().code, "body_too_long");
         assert_eq!(ScriptBody::parse("  hi \n").unwrap().as_str(), "hi");
     }
 

@@ -258,7 +258,11 @@ pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ScriptRow>> 
 }
 
 /// Shared scripts and `user_id`'s own: a condition on `owner_id` of `table`.
-fn visible_to(table: impl sea_query::IntoIden + Copy, owner: impl sea_query::IntoIden + Copy, user_id: i64) -> Cond {
+fn visible_to(
+    table: impl sea_query::IntoIden + Copy,
+    owner: impl sea_query::IntoIden + Copy,
+    user_id: i64,
+) -> Cond {
     Cond::any()
         .add(Expr::col((table, owner)).is_null())
         .add(Expr::col((table, owner)).eq(user_id))
@@ -286,7 +290,8 @@ pub async fn list_visible(
     let mut q = select_scripts();
     q.inner_join(
         ScriptStages::Table,
-        Expr::col((ScriptStages::Table, ScriptStages::Id)).equals((Scripts::Table, Scripts::StageId)),
+        Expr::col((ScriptStages::Table, ScriptStages::Id))
+            .equals((Scripts::Table, Scripts::StageId)),
     )
     .cond_where(visible_to(Scripts::Table, Scripts::OwnerId, user_id))
     .order_by((ScriptStages::Table, ScriptStages::Position), Order::Asc)
@@ -355,7 +360,11 @@ pub async fn bodies(db: &Db, script_ids: &[i64]) -> StoreResult<Vec<ScriptBodyRo
     }
     db.fetch_all(
         &Query::select()
-            .columns([ScriptBodies::ScriptId, ScriptBodies::Locale, ScriptBodies::Body])
+            .columns([
+                ScriptBodies::ScriptId,
+                ScriptBodies::Locale,
+                ScriptBodies::Body,
+            ])
             .from(ScriptBodies::Table)
             .and_where(Expr::col(ScriptBodies::ScriptId).is_in(script_ids.iter().copied()))
             .order_by(ScriptBodies::ScriptId, Order::Asc)
@@ -380,7 +389,11 @@ pub async fn replace_bodies(
     .await?;
     let mut insert = Query::insert()
         .into_table(ScriptBodies::Table)
-        .columns([ScriptBodies::ScriptId, ScriptBodies::Locale, ScriptBodies::Body])
+        .columns([
+            ScriptBodies::ScriptId,
+            ScriptBodies::Locale,
+            ScriptBodies::Body,
+        ])
         .take();
     for (locale, body) in bodies {
         insert.values_panic([script_id.into(), locale.into(), body.into()]);

@@ -92,13 +92,19 @@ pub async fn scripts_for_conversation(
         .ok_or(AppError::NotFound("conversation"))?;
     let prefix = search_prefix(q.q.as_deref().unwrap_or_default());
     if prefix.chars().count() > 60 {
-        return Err(Invalid::new("q", "query_too_long", "type at most 60 characters after /").into());
+        return Err(
+            Invalid::new("q", "query_too_long", "type at most 60 characters after /").into(),
+        );
     }
     let limit = q.limit.unwrap_or(10).clamp(1, MAX_MATCHES);
     let rows = if prefix.is_empty() {
         scripts::most_used(&app.db, actor.user_id, limit).await?
     } else {
-        ranked(scripts::search(&app.db, actor.user_id, &prefix, CANDIDATES).await?, &prefix, limit)
+        ranked(
+            scripts::search(&app.db, actor.user_id, &prefix, CANDIDATES).await?,
+            &prefix,
+            limit,
+        )
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let bodies = scripts::bodies(&app.db, &ids).await?;
@@ -119,7 +125,10 @@ pub async fn scripts_for_conversation(
         order_number: q.order_number.clone(),
         tracking_number: q.tracking_number.clone(),
     };
-    let preferences = [contact.language.as_deref().unwrap_or_default(), actor.locale.as_str()];
+    let preferences = [
+        contact.language.as_deref().unwrap_or_default(),
+        actor.locale.as_str(),
+    ];
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mine: Vec<_> = bodies.iter().filter(|b| b.script_id == row.id).collect();
@@ -127,7 +136,10 @@ pub async fn scripts_for_conversation(
         let Some(locale) = pick_locale(&locales, &preferences) else {
             continue;
         };
-        let body = mine.iter().find(|b| b.locale == locale).map_or("", |b| b.body.as_str());
+        let body = mine
+            .iter()
+            .find(|b| b.locale == locale)
+            .map_or("", |b| b.body.as_str());
         let r = render(
             body,
             |v| values.get(v, locale, wording),

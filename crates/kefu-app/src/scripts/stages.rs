@@ -102,7 +102,12 @@ pub async fn create_stage(
     actor.require(Permission::ManageSharedScripts)?;
     let label_en = Name::parse("label_en", &input.label_en)?.into_inner();
     let label_zh = Name::parse("label_zh", &input.label_zh)?.into_inner();
-    let key = match input.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+    let key = match input
+        .key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
         Some(k) => k.to_owned(),
         None => key_from(&label_en),
     };
@@ -136,7 +141,12 @@ pub async fn update_stage(
         .ok_or(AppError::NotFound("stage"))?;
     let label_en = Name::parse("label_en", &input.label_en)?.into_inner();
     let label_zh = Name::parse("label_zh", &input.label_zh)?.into_inner();
-    let key = match input.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+    let key = match input
+        .key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
         Some(k) => k.to_owned(),
         None => existing.key.clone(),
     };

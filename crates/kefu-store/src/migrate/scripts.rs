@@ -335,7 +335,11 @@ fn starter_set(b: Backend) -> Vec<String> {
             out.push(sql(
                 &Query::insert()
                     .into_table(ScriptBodies::Table)
-                    .columns([ScriptBodies::ScriptId, ScriptBodies::Locale, ScriptBodies::Body])
+                    .columns([
+                        ScriptBodies::ScriptId,
+                        ScriptBodies::Locale,
+                        ScriptBodies::Body,
+                    ])
                     .select_from(script([Expr::val(locale), Expr::val(*body)]))
                     .expect("three columns")
                     .take(),

@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use fluent_bundle::FluentValue;
-use kefu_app::scripts::{self, PickerQuery, ScriptInput, ScriptMatch, ScriptView, StageInput, Wording};
+use kefu_app::scripts::{
+    self, PickerQuery, ScriptInput, ScriptMatch, ScriptView, StageInput, Wording,
+};
 use kefu_domain::UiLocale;
 use kefu_domain::script::Variable;
 use kefu_store::scripts::ScriptStageRow;
@@ -32,10 +34,7 @@ pub fn routes() -> Router<AppState> {
             get(get_script).put(update_script).delete(delete_script),
         )
         .route("/scripts/{id}/uses", post(count_script_use))
-        .route(
-            "/conversations/{id}/scripts",
-            get(scripts_for_conversation),
-        )
+        .route("/conversations/{id}/scripts", get(scripts_for_conversation))
 }
 
 #[derive(OpenApi)]
@@ -60,9 +59,14 @@ pub struct FluentWording<'a>(pub &'a I18n);
 impl Wording for FluentWording<'_> {
     fn placeholder(&self, variable: Variable, language: &str) -> String {
         let locale = UiLocale::from_tag(language).unwrap_or(UiLocale::En);
-        let name = self.0.text(locale, &format!("script-var-{}", variable.as_str()), &[]);
-        self.0
-            .text(locale, "script-placeholder", &[("name", FluentValue::from(name))])
+        let name = self
+            .0
+            .text(locale, &format!("script-var-{}", variable.as_str()), &[]);
+        self.0.text(
+            locale,
+            "script-placeholder",
+            &[("name", FluentValue::from(name))],
+        )
     }
 
     fn date(&self, date: jiff::civil::Date, language: &str) -> String {
@@ -142,7 +146,9 @@ pub async fn list_scripts(
     ApiActor(actor): ApiActor,
     ApiQuery(f): ApiQuery<ScriptFilter>,
 ) -> ApiResult<Json<Vec<ScriptView>>> {
-    Ok(Json(scripts::list_scripts(&s.app, &actor, f.stage_id).await?))
+    Ok(Json(
+        scripts::list_scripts(&s.app, &actor, f.stage_id).await?,
+    ))
 }
 
 /// Writes a script: your own, or with `shared` one for the whole team (supervisors and above).
@@ -179,7 +185,9 @@ pub async fn update_script(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ScriptInput>,
 ) -> ApiResult<Json<ScriptView>> {
-    Ok(Json(scripts::update_script(&s.app, &actor, id, &req).await?))
+    Ok(Json(
+        scripts::update_script(&s.app, &actor, id, &req).await?,
+    ))
 }
 
 /// Deletes a script. Shared scripts: supervisors and above.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use kefu_app::scripts::{self, ScriptInput, ScriptView, StageInput};
-use kefu_app::{AppError, Actor};
+use kefu_app::{Actor, AppError};
 use kefu_domain::script::Variable;
 use kefu_domain::{Invalid, Permission, UiLocale};
 use kefu_store::scripts::ScriptStageRow;
@@ -78,7 +78,9 @@ fn may_edit(actor: &Actor, script: &ScriptView) -> bool {
 fn excerpt(script: &ScriptView, locale: UiLocale) -> String {
     let locales: Vec<&str> = script.bodies.keys().map(String::as_str).collect();
     let picked = kefu_domain::script::pick_locale(&locales, &[locale.as_str()]);
-    let body = picked.and_then(|l| script.bodies.get(l)).map_or("", String::as_str);
+    let body = picked
+        .and_then(|l| script.bodies.get(l))
+        .map_or("", String::as_str);
     let mut text: String = body.chars().take(120).collect();
     if body.chars().count() > 120 {
         text.push('…');
@@ -86,14 +88,19 @@ fn excerpt(script: &ScriptView, locale: UiLocale) -> String {
     text
 }
 
-async fn list_page(s: &AppState, ui: &UiActor, error: Option<&AppError>) -> Result<Response, AppError> {
+async fn list_page(
+    s: &AppState,
+    ui: &UiActor,
+    error: Option<&AppError>,
+) -> Result<Response, AppError> {
     let locale = ui.actor.locale;
     let stages = scripts::list_stages(&s.app, &ui.actor).await?;
     let mut all = scripts::list_scripts(&s.app, &ui.actor, None).await?;
     let groups: Vec<StageGroup> = stages
         .into_iter()
         .map(|stage| {
-            let (mine, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|x| x.stage_id == stage.id);
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                all.drain(..).partition(|x| x.stage_id == stage.id);
             all = rest;
             StageGroup {
                 label: label(&stage, locale),
@@ -158,7 +165,11 @@ impl Draft {
             if body.is_empty() {
                 continue;
             }
-            let locale = if locale.is_empty() { "zh-CN".to_owned() } else { locale };
+            let locale = if locale.is_empty() {
+                "zh-CN".to_owned()
+            } else {
+                locale
+            };
             if bodies.insert(locale.clone(), body).is_some() {
                 repeated = Some(locale);
             }
@@ -172,7 +183,11 @@ impl Draft {
             variants: variants(&bodies),
         };
         let input = match repeated {
-            Some(l) => Err(Invalid::new("bodies", "duplicate_locale", format!("two bodies are for {l}"))),
+            Some(l) => Err(Invalid::new(
+                "bodies",
+                "duplicate_locale",
+                format!("two bodies are for {l}"),
+            )),
             None => Ok(ScriptInput {
                 title: draft.title.clone(),
                 shortcut: Some(draft.shortcut.clone()),
@@ -238,7 +253,9 @@ pub async fn edit_script(State(s): State<AppState>, ui: UiActor, Path(id): Path<
     let page = async {
         let script = scripts::get_script(&s.app, &ui.actor, id).await?;
         if !may_edit(&ui.actor, &script) {
-            return Err(AppError::Forbidden("shared scripts are edited by supervisors".into()));
+            return Err(AppError::Forbidden(
+                "shared scripts are edited by supervisors".into(),
+            ));
         }
         form_page(&s, &ui, Draft::of(&script), None).await
     };

@@ -3,6 +3,7 @@
 //! initials and title, and rendering for a conversation in the customer's language.
 
 use crate::helpers::TestApp;
+use crate::ui::Session;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -107,7 +108,10 @@ async fn the_starter_set_follows_the_pre_sale_flow_in_chinese_and_english() {
     assert!(scripts.len() >= 20, "{}", scripts.len());
     for s in scripts {
         assert_eq!(s["shared"], true);
-        assert!(s["bodies"]["zh-CN"].is_string() && s["bodies"]["en"].is_string(), "{s}");
+        assert!(
+            s["bodies"]["zh-CN"].is_string() && s["bodies"]["en"].is_string(),
+            "{s}"
+        );
     }
     let welcome = scripts.iter().find(|s| s["shortcut"] == "hi").unwrap();
     assert_eq!(welcome["title"], "欢迎语 Welcome");
@@ -146,7 +150,11 @@ async fn personal_scripts_are_their_owners_alone_and_shared_ones_are_for_supervi
         "bodies": { "zh-CN": "亲，这是最低价啦～" } });
 
     // An agent writes their own; nobody else sees it, anywhere.
-    let own = json_of(t.post("/api/v1/scripts", &a, &mine).await, StatusCode::CREATED).await;
+    let own = json_of(
+        t.post("/api/v1/scripts", &a, &mine).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(own["shared"], false);
     assert_eq!(own["owner_id"], user_id(&t, "a@shop.test").await);
     let id = own["id"].as_i64().unwrap();
@@ -165,31 +173,60 @@ async fn personal_scripts_are_their_owners_alone_and_shared_ones_are_for_supervi
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
     // Another agent may use the same shortcut for their own script.
-    json_of(t.post("/api/v1/scripts", &b, &mine).await, StatusCode::CREATED).await;
+    json_of(
+        t.post("/api/v1/scripts", &b, &mine).await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     // Agents may not write, change or remove shared scripts, nor share their own.
     let shared = json!({ "title": "统一回复", "shortcut": "ty", "stage_id": stage, "shared": true,
         "bodies": { "zh-CN": "亲，价格都是统一的哦" } });
     let before = counts(&t).await;
-    assert_eq!(t.post("/api/v1/scripts", &a, &shared).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(t.put(&path, &a, &shared).await.status(), StatusCode::FORBIDDEN);
-    let seeded = pick(&t, &a, conversation, "q=hi").await[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        t.post("/api/v1/scripts", &a, &shared).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.put(&path, &a, &shared).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let seeded = pick(&t, &a, conversation, "q=hi").await[0]["id"]
+        .as_i64()
+        .unwrap();
     let seeded_path = format!("/api/v1/scripts/{seeded}");
-    assert_eq!(t.put(&seeded_path, &a, &mine).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(delete(&t, &seeded_path, &a).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.put(&seeded_path, &a, &mine).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        delete(&t, &seeded_path, &a).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(counts(&t).await, before);
 
     // A supervisor's shared script reaches every agent; changes to shared scripts are audited.
-    let team = json_of(t.post("/api/v1/scripts", &boss, &shared).await, StatusCode::CREATED).await;
+    let team = json_of(
+        t.post("/api/v1/scripts", &boss, &shared).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(team["shared"], true);
     assert_eq!(team["owner_id"], Value::Null);
-    assert_eq!(pick(&t, &b, conversation, "q=ty").await[0]["title"], "统一回复");
+    assert_eq!(
+        pick(&t, &b, conversation, "q=ty").await[0]["title"],
+        "统一回复"
+    );
     let team_path = format!("/api/v1/scripts/{}", team["id"]);
     let mut edited = shared.clone();
     edited["title"] = json!("统一定价回复");
     let updated = json_of(t.put(&team_path, &boss, &edited).await, StatusCode::OK).await;
     assert_eq!(updated["title"], "统一定价回复");
-    assert_eq!(audited(&t, "script.created").await, 1, "personal scripts are not audited");
+    assert_eq!(
+        audited(&t, "script.created").await,
+        1,
+        "personal scripts are not audited"
+    );
     assert_eq!(audited(&t, "script.updated").await, 1);
 
     // The owner changes and removes their own.
@@ -200,7 +237,10 @@ async fn personal_scripts_are_their_owners_alone_and_shared_ones_are_for_supervi
     assert_eq!(r["shared"], false);
     assert_eq!(delete(&t, &path, &a).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(t.get(&path, &a).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(delete(&t, &team_path, &boss).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&t, &team_path, &boss).await.status(),
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(audited(&t, "script.deleted").await, 1);
 }
 
@@ -212,7 +252,11 @@ async fn refused_scripts_and_stages_change_nothing() {
     let stage = stage_id(&t, "welcome").await;
     let good = json!({ "title": "新欢迎语", "shortcut": "hello", "stage_id": stage, "shared": true,
         "bodies": { "zh-CN": "您好 {{customer_name}}", "en": "Hi {{customer_name}}" } });
-    let created = json_of(t.post("/api/v1/scripts", &boss, &good).await, StatusCode::CREATED).await;
+    let created = json_of(
+        t.post("/api/v1/scripts", &boss, &good).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let path = format!("/api/v1/scripts/{}", created["id"]);
     let before = counts(&t).await;
 
@@ -224,17 +268,61 @@ async fn refused_scripts_and_stages_change_nothing() {
         v
     };
     let cases = [
-        (bad(json!({ "title": "  " })), StatusCode::UNPROCESSABLE_ENTITY, "required"),
-        (bad(json!({ "shortcut": "two words" })), StatusCode::UNPROCESSABLE_ENTITY, "invalid_shortcut"),
-        (bad(json!({ "stage_id": 999_999 })), StatusCode::UNPROCESSABLE_ENTITY, "unknown_stage"),
-        (bad(json!({ "bodies": {} })), StatusCode::UNPROCESSABLE_ENTITY, "bodies_required"),
-        (bad(json!({ "bodies": { "zh-CN": "   ", "en": "" } })), StatusCode::UNPROCESSABLE_ENTITY, "bodies_required"),
-        (bad(json!({ "bodies": { "zh-CN": "您好 {{buyer_name}}" } })), StatusCode::UNPROCESSABLE_ENTITY, "unknown_variable"),
-        (bad(json!({ "bodies": { "zh-CN": "您好 {{customer_name" } })), StatusCode::UNPROCESSABLE_ENTITY, "unclosed_variable"),
-        (bad(json!({ "bodies": { "english!": "Hi" } })), StatusCode::UNPROCESSABLE_ENTITY, "invalid_script_locale"),
-        (bad(json!({ "bodies": { "zh-cn": "您好", "zh-CN": "你好" } })), StatusCode::UNPROCESSABLE_ENTITY, "duplicate_locale"),
-        (bad(json!({ "bodies": { "en": "x".repeat(5_001) } })), StatusCode::UNPROCESSABLE_ENTITY, "body_too_long"),
-        (bad(json!({ "shortcut": "hi" })), StatusCode::CONFLICT, "shortcut_taken"),
+        (
+            bad(json!({ "title": "  " })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+        ),
+        (
+            bad(json!({ "shortcut": "two words" })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_shortcut",
+        ),
+        (
+            bad(json!({ "stage_id": 999_999 })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_stage",
+        ),
+        (
+            bad(json!({ "bodies": {} })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bodies_required",
+        ),
+        (
+            bad(json!({ "bodies": { "zh-CN": "   ", "en": "" } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bodies_required",
+        ),
+        (
+            bad(json!({ "bodies": { "zh-CN": "您好 {{buyer_name}}" } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_variable",
+        ),
+        (
+            bad(json!({ "bodies": { "zh-CN": "您好 {{customer_name" } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unclosed_variable",
+        ),
+        (
+            bad(json!({ "bodies": { "english!": "Hi" } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_script_locale",
+        ),
+        (
+            bad(json!({ "bodies": { "zh-cn": "您好", "zh-CN": "你好" } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "duplicate_locale",
+        ),
+        (
+            bad(json!({ "bodies": { "en": "x".repeat(5_001) } })),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body_too_long",
+        ),
+        (
+            bad(json!({ "shortcut": "hi" })),
+            StatusCode::CONFLICT,
+            "shortcut_taken",
+        ),
     ];
     for (body, status, code) in &cases {
         for r in [
@@ -246,7 +334,9 @@ async fn refused_scripts_and_stages_change_nothing() {
             assert!(!v["error"]["message"].as_str().unwrap().is_empty());
         }
     }
-    let r = t.post("/api/v1/scripts", &boss, &json!({ "title": 5 })).await;
+    let r = t
+        .post("/api/v1/scripts", &boss, &json!({ "title": 5 }))
+        .await;
     assert!(r.status().is_client_error());
     assert_eq!(counts(&t).await, before);
     let unchanged = json_of(t.get(&path, &boss).await, StatusCode::OK).await;
@@ -256,13 +346,27 @@ async fn refused_scripts_and_stages_change_nothing() {
     // Stages: supervisors only, keys checked, one in use stays.
     let new_stage = json!({ "label_zh": "复购", "label_en": "Repeat purchase" });
     assert_eq!(
-        t.post("/api/v1/script-stages", &agent, &new_stage).await.status(),
+        t.post("/api/v1/script-stages", &agent, &new_stage)
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     for (body, status, code) in [
-        (json!({ "label_zh": "复购", "label_en": "Repeat", "key": "Bad Key" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_key"),
-        (json!({ "label_zh": "", "label_en": "Repeat" }), StatusCode::UNPROCESSABLE_ENTITY, "required"),
-        (json!({ "label_zh": "欢迎", "label_en": "Welcome", "key": "welcome" }), StatusCode::CONFLICT, "duplicate_stage"),
+        (
+            json!({ "label_zh": "复购", "label_en": "Repeat", "key": "Bad Key" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_key",
+        ),
+        (
+            json!({ "label_zh": "", "label_en": "Repeat" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+        ),
+        (
+            json!({ "label_zh": "欢迎", "label_en": "Welcome", "key": "welcome" }),
+            StatusCode::CONFLICT,
+            "duplicate_stage",
+        ),
     ] {
         let v = json_of(t.post("/api/v1/script-stages", &boss, &body).await, status).await;
         assert_eq!(v["error"]["code"], code, "{v}");
@@ -275,17 +379,35 @@ async fn refused_scripts_and_stages_change_nothing() {
     assert_eq!(in_use["error"]["code"], "stage_in_use");
     assert_eq!(counts(&t).await, before);
 
-    let added = json_of(t.post("/api/v1/script-stages", &boss, &new_stage).await, StatusCode::CREATED).await;
+    let added = json_of(
+        t.post("/api/v1/script-stages", &boss, &new_stage).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(added["key"], "repeat_purchase");
     let stage_path = format!("/api/v1/script-stages/{}", added["id"]);
     let moved = json_of(
-        t.put(&stage_path, &boss, &json!({ "label_zh": "复购回访", "label_en": "Repeat purchase", "position": 0 })).await,
+        t.put(
+            &stage_path,
+            &boss,
+            &json!({ "label_zh": "复购回访", "label_en": "Repeat purchase", "position": 0 }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
-    assert_eq!((moved["label_zh"].as_str(), moved["position"].as_i64()), (Some("复购回访"), Some(0)));
-    assert_eq!(delete(&t, &stage_path, &agent).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(delete(&t, &stage_path, &boss).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        (moved["label_zh"].as_str(), moved["position"].as_i64()),
+        (Some("复购回访"), Some(0))
+    );
+    assert_eq!(
+        delete(&t, &stage_path, &agent).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        delete(&t, &stage_path, &boss).await.status(),
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(counts(&t).await, before);
     assert_eq!(audited(&t, "script_stage.created").await, 1);
     assert_eq!(audited(&t, "script_stage.deleted").await, 1);
@@ -298,43 +420,83 @@ async fn the_picker_finds_scripts_by_shortcut_pinyin_initials_title_and_title_wo
     let (conversation, _) = t.conversation(&widget, "在吗").await;
     let agent = t.user_token("a@shop.test", "小李", "agent").await;
 
-    for q in ["hyy", "HYY", "%2Fhyy", "hy", "%E6%AC%A2%E8%BF%8E", "welcome", "hi"] {
+    for q in [
+        "hyy",
+        "HYY",
+        "%2Fhyy",
+        "hy",
+        "%E6%AC%A2%E8%BF%8E",
+        "welcome",
+        "hi",
+    ] {
         let found = titles(&pick(&t, &agent, conversation, &format!("q={q}")).await);
         assert!(found.contains(&"欢迎语 Welcome".into()), "{q}: {found:?}");
     }
     // 订单确认 → ddqr; its shortcut and its English word find it too.
     for q in ["ddqr", "confirm", "订单"] {
         let found = titles(&pick(&t, &agent, conversation, &format!("q={}", urlencode(q))).await);
-        assert_eq!(found.first().map(String::as_str), Some("订单确认 Confirm order"), "{q}: {found:?}");
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some("订单确认 Confirm order"),
+            "{q}: {found:?}"
+        );
     }
     // A shortcut typed in full comes first even when other keys share its start.
     let stage = stage_id(&t, "welcome").await;
     let body = json!({ "title": "Hint about sizes", "shortcut": "hint", "stage_id": stage,
         "bodies": { "en": "Our sizes run small." } });
-    json_of(t.post("/api/v1/scripts", &agent, &body).await, StatusCode::CREATED).await;
-    assert_eq!(pick(&t, &agent, conversation, "q=hi").await[0]["shortcut"], "hi");
-    assert_eq!(pick(&t, &agent, conversation, "q=hin").await[0]["shortcut"], "hint");
+    json_of(
+        t.post("/api/v1/scripts", &agent, &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        pick(&t, &agent, conversation, "q=hi").await[0]["shortcut"],
+        "hi"
+    );
+    assert_eq!(
+        pick(&t, &agent, conversation, "q=hin").await[0]["shortcut"],
+        "hint"
+    );
     assert!(titles(&pick(&t, &agent, conversation, "q=zzzq").await).is_empty());
     let few = pick(&t, &agent, conversation, "q=&limit=3").await;
     assert_eq!(few.as_array().unwrap().len(), 3);
 
     // Inserting counts a use; `/` alone offers the most used first.
-    let unpaid = pick(&t, &agent, conversation, "q=unpaid").await[0]["id"].as_i64().unwrap();
+    let unpaid = pick(&t, &agent, conversation, "q=unpaid").await[0]["id"]
+        .as_i64()
+        .unwrap();
     for _ in 0..2 {
-        let r = t.post(&format!("/api/v1/scripts/{unpaid}/uses"), &agent, &json!({})).await;
+        let r = t
+            .post(
+                &format!("/api/v1/scripts/{unpaid}/uses"),
+                &agent,
+                &json!({}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
     }
     assert_eq!(pick(&t, &agent, conversation, "q=").await[0]["id"], unpaid);
-    let listed = json_of(t.get(&format!("/api/v1/scripts/{unpaid}"), &agent).await, StatusCode::OK).await;
+    let listed = json_of(
+        t.get(&format!("/api/v1/scripts/{unpaid}"), &agent).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(listed["usage_count"], 2);
 
     assert_eq!(
-        t.get("/api/v1/conversations/999999/scripts?q=hi", &agent).await.status(),
+        t.get("/api/v1/conversations/999999/scripts?q=hi", &agent)
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
     let long = "a".repeat(61);
     let v = json_of(
-        t.get(&format!("/api/v1/conversations/{conversation}/scripts?q={long}"), &agent).await,
+        t.get(
+            &format!("/api/v1/conversations/{conversation}/scripts?q={long}"),
+            &agent,
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -348,7 +510,11 @@ fn urlencode(s: &str) -> String {
 /// Sets the contact of a conversation: name, language and time zone.
 async fn set_contact(t: &TestApp, conversation: i64, language: &str, time_zone: Option<&str>) {
     let c = json_of(
-        t.get(&format!("/api/v1/conversations/{conversation}"), &t.admin_token).await,
+        t.get(
+            &format!("/api/v1/conversations/{conversation}"),
+            &t.admin_token,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -387,19 +553,31 @@ async fn scripts_are_rendered_in_the_customers_language_with_the_conversations_v
     );
     let confirm = &pick(&t, &agent, conversation, "q=confirm").await[0];
     let text = confirm["text"].as_str().unwrap();
-    assert!(text.starts_with("亲爱的王芳，您的订单【订单号】已收到"), "{text}");
+    assert!(
+        text.starts_with("亲爱的王芳，您的订单【订单号】已收到"),
+        "{text}"
+    );
     assert_eq!(confirm["missing"], json!(["order_number"]));
     assert_eq!(confirm["placeholders"], json!(["【订单号】"]));
     // An order number the caller knows fills it.
     let known = &pick(&t, &agent, conversation, "q=confirm&order_number=E20261123").await[0];
-    assert!(known["text"].as_str().unwrap().contains("您的订单E20261123已收到"));
+    assert!(
+        known["text"]
+            .as_str()
+            .unwrap()
+            .contains("您的订单E20261123已收到")
+    );
     assert_eq!(known["missing"], json!([]));
 
     // The customer's local date, from their time zone.
     let stage = stage_id(&t, "logistics").await;
     let dated = json!({ "title": "发货日期", "shortcut": "today", "stage_id": stage,
         "bodies": { "zh-CN": "今天是{{local_date}}", "en": "Today is {{local_date}}" } });
-    json_of(t.post("/api/v1/scripts", &agent, &dated).await, StatusCode::CREATED).await;
+    json_of(
+        t.post("/api/v1/scripts", &agent, &dated).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let auckland = || {
         let d = jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::get("Pacific/Auckland").unwrap())
@@ -412,7 +590,10 @@ async fn scripts_are_rendered_in_the_customers_language_with_the_conversations_v
     let (zh_before, _) = auckland();
     let today = pick(&t, &agent, conversation, "q=today").await[0]["text"].clone();
     let (zh_after, _) = auckland();
-    assert!(today == zh_before.as_str() || today == zh_after.as_str(), "{today}");
+    assert!(
+        today == zh_before.as_str() || today == zh_after.as_str(),
+        "{today}"
+    );
 
     // English customer: the English body, placeholders in English.
     set_contact(&t, conversation, "en-US", Some("Pacific/Auckland")).await;
@@ -427,26 +608,34 @@ async fn scripts_are_rendered_in_the_customers_language_with_the_conversations_v
     let (_, en_before) = auckland();
     let today = pick(&t, &agent, conversation, "q=today").await[0]["text"].clone();
     let (_, en_after) = auckland();
-    assert!(today == en_before.as_str() || today == en_after.as_str(), "{today}");
+    assert!(
+        today == en_before.as_str() || today == en_after.as_str(),
+        "{today}"
+    );
 
     // A language no body has: the agent's language, then whatever there is.
     set_contact(&t, conversation, "ru", None).await;
-    assert_eq!(pick(&t, &agent, conversation, "q=hi").await[0]["locale"], "en");
-    let zh_agent = user_id(&t, "a@shop.test").await;
-    let actor = kefu_app::Actor {
-        user_id: zh_agent,
-        name: "小李".into(),
-        email: "a@shop.test".into(),
-        role: kefu_domain::Role::Agent,
-        locale: kefu_domain::UiLocale::En,
-    };
-    kefu_app::users::set_locale(t.app(), &actor, "zh-CN").await.unwrap();
-    assert_eq!(pick(&t, &agent, conversation, "q=hi").await[0]["locale"], "zh-CN");
+    assert_eq!(
+        pick(&t, &agent, conversation, "q=hi").await[0]["locale"],
+        "en"
+    );
+    t.set_locale("a@shop.test", "zh-CN").await;
+    assert_eq!(
+        pick(&t, &agent, conversation, "q=hi").await[0]["locale"],
+        "zh-CN"
+    );
     let russian = json!({ "title": "Приветствие", "shortcut": "privet", "stage_id": stage,
         "bodies": { "ru": "Здравствуйте, {{customer_name}}!" } });
-    json_of(t.post("/api/v1/scripts", &agent, &russian).await, StatusCode::CREATED).await;
+    json_of(
+        t.post("/api/v1/scripts", &agent, &russian).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let ru = &pick(&t, &agent, conversation, "q=privet").await[0];
-    assert_eq!((ru["locale"].as_str(), ru["text"].as_str()), (Some("ru"), Some("Здравствуйте, 王芳!")));
+    assert_eq!(
+        (ru["locale"].as_str(), ru["text"].as_str()),
+        (Some("ru"), Some("Здравствуйте, 王芳!"))
+    );
     // Without a time zone the date is a blank to fill in, never a guess.
     let today = &pick(&t, &agent, conversation, "q=today").await[0];
     assert_eq!(today["text"], "今天是【客户当地日期】");
@@ -459,6 +648,168 @@ async fn an_inbox_without_a_shop_name_leaves_a_blank_in_scripts() {
     let (_, widget) = t.widget_inbox(None).await;
     let (conversation, _) = t.conversation(&widget, "你好").await;
     let hi = &pick(&t, &t.admin_token, conversation, "q=hi").await[0];
-    assert!(hi["text"].as_str().unwrap().starts_with("亲，您好！欢迎光临【店铺名】！"));
+    assert!(
+        hi["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("亲，您好！欢迎光临【店铺名】！")
+    );
     assert_eq!(hi["missing"], json!(["shop_name"]));
+}
+
+// ---- The pages ----
+
+#[tokio::test]
+async fn the_scripts_page_lists_scripts_by_stage_in_the_agents_language() {
+    let t = TestApp::spawn().await;
+    let agent = Session::of(&t, "a@shop.test", "小李", "agent").await;
+    let (status, html) = agent.page(&t, "/app/scripts").await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Scripts",
+        "Welcome",
+        "Payment reminder",
+        "欢迎语 Welcome",
+        "/hi",
+        "Shared",
+        "{{customer_name}}",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+    assert!(
+        !html.contains("id=\"stages\""),
+        "agents do not manage stages"
+    );
+    let boss = Session::of(&t, "boss@shop.test", "主管", "supervisor").await;
+    t.set_locale("boss@shop.test", "zh-CN").await;
+    let (_, html) = boss.page(&t, "/app/scripts").await;
+    for text in [
+        "话术",
+        "欢迎语",
+        "催付",
+        "共享",
+        "id=\"stages\"",
+        "添加阶段",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_script_form_saves_locale_variants_and_a_refused_one_keeps_what_was_typed() {
+    let t = TestApp::spawn().await;
+    let agent = Session::of(&t, "a@shop.test", "小李", "agent").await;
+    let stage = stage_id(&t, "after_sales").await.to_string();
+    let (status, html) = agent.page(&t, "/app/scripts/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"body\"") && !html.contains("name=\"shared\""));
+
+    let typed = [
+        ("title", "退款到账 Refund"),
+        ("shortcut", "refund"),
+        ("stage_id", stage.as_str()),
+        ("locale", "zh-CN"),
+        ("body", "亲，{{buyer}}您好"),
+        ("locale", "en"),
+        ("body", "Your refund is on its way."),
+        ("locale", ""),
+        ("body", ""),
+    ];
+    let before = counts(&t).await;
+    let (status, _, html) = agent.post(&t, "/app/scripts", &typed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("A variable in the text is not one kefu knows"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"退款到账 Refund\"") && html.contains("Your refund is on its way.")
+    );
+    assert_eq!(counts(&t).await, before);
+
+    let mut fixed = typed;
+    fixed[4] = ("body", "亲，{{customer_name}}您好，退款已经原路退回。");
+    fixed[7] = ("locale", "ru");
+    fixed[8] = ("body", "Возврат отправлен.");
+    let (status, location, _) = agent.post(&t, "/app/scripts", &fixed).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/app/scripts")
+    );
+    let (_, html) = agent.page(&t, "/app/scripts").await;
+    assert!(html.contains("退款到账 Refund") && html.contains("Mine"));
+    let mine = with_shortcut(&t, "a@shop.test", "refund").await;
+    assert_eq!(mine["shared"], false);
+    assert_eq!(
+        mine["bodies"],
+        json!({ "zh-CN": "亲，{{customer_name}}您好，退款已经原路退回。", "en": "Your refund is on its way.", "ru": "Возврат отправлен." })
+    );
+    let edit = format!("/app/scripts/{}", mine["id"]);
+    let (status, html) = agent.page(&t, &edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"ru\"") && html.contains("Возврат отправлен."));
+    let (status, location, _) = agent.post(&t, &format!("{edit}/delete"), &[]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/app/scripts")
+    );
+    assert_eq!(counts(&t).await, before);
+
+    // Shared scripts are not the agent's to edit.
+    let seeded = with_shortcut(&t, "a@shop.test", "hi").await;
+    let (status, _) = agent
+        .page(&t, &format!("/app/scripts/{}", seeded["id"]))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The script with this shortcut that `email` sees.
+async fn with_shortcut(t: &TestApp, email: &str, shortcut: &str) -> Value {
+    let all = kefu_app::scripts::list_scripts(t.app(), &t.actor(email).await, None)
+        .await
+        .unwrap();
+    let found = all
+        .into_iter()
+        .find(|s| s.shortcut.as_deref() == Some(shortcut));
+    serde_json::to_value(found.unwrap_or_else(|| panic!("no script /{shortcut}"))).unwrap()
+}
+
+#[tokio::test]
+async fn the_shop_name_is_set_on_the_inbox_page_and_the_composer_has_the_picker() {
+    let t = TestApp::spawn().await;
+    let (inbox, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "你好").await;
+    let admin = Session::admin(&t).await;
+    let (status, _, html) = admin
+        .post(
+            &t,
+            &format!("/app/settings/inboxes/{inbox}"),
+            &[("name", "示例商城"), ("shop_name", "丝施品牌店")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"丝施品牌店\""));
+    let hi = &pick(&t, &t.admin_token, conversation, "q=hi").await[0];
+    assert!(hi["text"].as_str().unwrap().contains("欢迎光临丝施品牌店"));
+
+    let (_, html) = admin
+        .page(&t, &format!("/app/conversations/{conversation}"))
+        .await;
+    assert!(html.contains(&format!(
+        "data-api=\"/api/v1/conversations/{conversation}/scripts\""
+    )));
+    assert!(html.contains("src=\"/assets/scripts.js\""));
+    let js = t
+        .http
+        .get(t.url("/assets/scripts.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/javascript")
+    );
+    assert!(js.text().await.unwrap().contains("script-picker"));
 }
