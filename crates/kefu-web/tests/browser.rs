@@ -309,16 +309,7 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
 async fn seed_customer(t: &TestApp) -> i64 {
     let (_, widget) = t.widget_inbox(None).await;
     let (conversation, _) = t.conversation(&widget, "你好，想问一下报价").await;
-    let c: serde_json::Value = t
-        .get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let contact = c["contact_id"].as_i64().unwrap();
+    let contact = t.contact_of(conversation).await;
     let org: serde_json::Value = t
         .post(
             "/api/v1/organisations",
@@ -466,18 +457,10 @@ async fn an_agent_types_slash_and_initials_picks_a_filled_in_script_edits_it_and
     let t = TestApp::spawn().await;
     let (_, widget) = t.widget_inbox(None).await;
     let (conversation, _) = t.conversation(&widget, "你好，我刚拍下了连衣裙").await;
-    let c: serde_json::Value = t
-        .get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let contact = t.contact_of(conversation).await;
     let r = t
         .put(
-            &format!("/api/v1/contacts/{}", c["contact_id"]),
+            &format!("/api/v1/contacts/{contact}"),
             &t.admin_token,
             &json!({ "name": "王芳", "language": "zh-CN" }),
         )

@@ -58,6 +58,24 @@ fn check_key(key: &str) -> Result<(), Invalid> {
     }
 }
 
+/// A stage's key and labels (English, Chinese), checked; `default_key` makes the key
+/// from the English label when the input names none.
+fn checked(
+    input: &StageInput,
+    default_key: impl FnOnce(&str) -> String,
+) -> AppResult<(String, String, String)> {
+    let label_en = Name::parse("label_en", &input.label_en)?.into_inner();
+    let label_zh = Name::parse("label_zh", &input.label_zh)?.into_inner();
+    let given = input
+        .key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let key = given.map_or_else(|| default_key(&label_en), str::to_owned);
+    check_key(&key)?;
+    Ok((key, label_en, label_zh))
+}
+
 fn duplicate(e: StoreError, key: &str) -> AppError {
     match e {
         StoreError::Conflict(_) => AppError::Conflict {
@@ -100,18 +118,7 @@ pub async fn create_stage(
     input: &StageInput,
 ) -> AppResult<ScriptStageRow> {
     actor.require(Permission::ManageSharedScripts)?;
-    let label_en = Name::parse("label_en", &input.label_en)?.into_inner();
-    let label_zh = Name::parse("label_zh", &input.label_zh)?.into_inner();
-    let key = match input
-        .key
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
-        Some(k) => k.to_owned(),
-        None => key_from(&label_en),
-    };
-    check_key(&key)?;
+    let (key, label_en, label_zh) = checked(input, key_from)?;
     let fields = StageFields {
         key: &key,
         label_en: &label_en,
@@ -139,18 +146,7 @@ pub async fn update_stage(
     let existing = scripts::find_stage(&app.db, id)
         .await?
         .ok_or(AppError::NotFound("stage"))?;
-    let label_en = Name::parse("label_en", &input.label_en)?.into_inner();
-    let label_zh = Name::parse("label_zh", &input.label_zh)?.into_inner();
-    let key = match input
-        .key
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
-        Some(k) => k.to_owned(),
-        None => existing.key.clone(),
-    };
-    check_key(&key)?;
+    let (key, label_en, label_zh) = checked(input, |_| existing.key.clone())?;
     let fields = StageFields {
         key: &key,
         label_en: &label_en,

@@ -51,7 +51,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The HTTP status of a refused request.
-pub(crate) fn status_of(e: &AppError) -> StatusCode {
+fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -87,7 +87,7 @@ async fn posted(
 
 /// A saved form goes to the record's page (`saved` is its path); a refused one is drawn
 /// again by `redraw`, beside why.
-async fn answer_form<Fut>(
+pub(crate) async fn answer_form<Fut>(
     s: &AppState,
     ui: &UiActor,
     saved: Result<String, AppError>,

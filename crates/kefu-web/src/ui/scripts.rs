@@ -5,7 +5,7 @@
 use crate::extract::UiActor;
 use crate::state::AppState;
 use crate::ui::customers::form::Fields;
-use crate::ui::customers::{failed, status_of, with_status};
+use crate::ui::customers::{answer_form, failed, with_status};
 use crate::ui::{back, csrf_rejection, error_text, render};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -116,16 +116,38 @@ async fn list_page(
             }
         })
         .collect();
-    let ctx = minijinja::context! {
-        groups,
+    Ok(draw(
+        s,
+        ui,
+        "scripts.html",
+        minijinja::context! { groups },
+        error,
+    ))
+}
+
+/// A scripts page, with the variables, whether the viewer manages shared scripts, and
+/// why a form was refused (its status too).
+fn draw(
+    s: &AppState,
+    ui: &UiActor,
+    template: &str,
+    ctx: minijinja::Value,
+    error: Option<&AppError>,
+) -> Response {
+    let locale = ui.actor.locale;
+    let common = minijinja::context! {
         variables => Variable::ALL.map(Variable::as_str),
         manage_shared => ui.actor.role.allows(Permission::ManageSharedScripts),
         error => error.map(|e| error_text(s, locale, e)),
     };
-    Ok(with_status(
-        render(s, "scripts.html", locale, Some(ui), ctx),
-        error,
-    ))
+    let page = render(
+        s,
+        template,
+        locale,
+        Some(ui),
+        minijinja::context! { ..ctx, ..common },
+    );
+    with_status(page, error)
 }
 
 pub async fn list_scripts(State(s): State<AppState>, ui: UiActor) -> Response {
@@ -226,17 +248,8 @@ async fn form_page(
         .iter()
         .map(|st| (st.id, label(st, locale)))
         .collect();
-    let ctx = minijinja::context! {
-        draft,
-        stages,
-        variables => Variable::ALL.map(Variable::as_str),
-        manage_shared => ui.actor.role.allows(Permission::ManageSharedScripts),
-        error => error.map(|e| error_text(s, locale, e)),
-    };
-    Ok(with_status(
-        render(s, "script_form.html", locale, Some(ui), ctx),
-        error,
-    ))
+    let ctx = minijinja::context! { draft, stages };
+    Ok(draw(s, ui, "script_form.html", ctx, error))
 }
 
 pub async fn new_script(State(s): State<AppState>, ui: UiActor) -> Response {
@@ -281,15 +294,12 @@ pub async fn save_script_form(
             Some(id) => scripts::update_script(&s.app, &ui.actor, id, &input).await,
         },
     };
-    match saved {
-        Ok(_) => back("/app/scripts"),
-        Err(e) if status_of(&e).is_client_error() && !matches!(e, AppError::NotFound(_)) => {
-            form_page(&s, &ui, draft, Some(&e))
-                .await
-                .unwrap_or_else(|e| failed(&s, &ui, e))
-        }
-        Err(e) => failed(&s, &ui, e),
-    }
+    let saved = saved.map(|_| "/app/scripts".to_owned());
+    let (s, ui) = (&s, &ui);
+    answer_form(s, ui, saved, |e| async move {
+        form_page(s, ui, draft, Some(&e)).await
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -314,15 +324,14 @@ pub async fn delete_script(
 
 /// The list page again with why a stage change was refused, or back to the list.
 async fn after_stage_change(s: &AppState, ui: &UiActor, done: Result<(), AppError>) -> Response {
-    match done {
-        Ok(()) => back("/app/scripts#stages"),
-        Err(e) if status_of(&e).is_client_error() && !matches!(e, AppError::NotFound(_)) => {
-            list_page(s, ui, Some(&e))
-                .await
-                .unwrap_or_else(|e| failed(s, ui, e))
-        }
-        Err(e) => failed(s, ui, e),
-    }
+    let done = done.map(|()| "/app/scripts#stages".to_owned());
+    answer_form(
+        s,
+        ui,
+        done,
+        |e| async move { list_page(s, ui, Some(&e)).await },
+    )
+    .await
 }
 
 pub async fn save_stage_form(

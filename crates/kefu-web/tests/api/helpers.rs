@@ -348,6 +348,20 @@ impl TestApp {
         )
     }
 
+    /// The contact of a conversation.
+    pub async fn contact_of(&self, conversation: i64) -> i64 {
+        let c: Value = self
+            .get(
+                &format!("/api/v1/conversations/{conversation}"),
+                &self.admin_token,
+            )
+            .await
+            .json()
+            .await
+            .expect("json");
+        c["contact_id"].as_i64().expect("contact id")
+    }
+
     /// Signs in through the login form; returns (cookie header value, CSRF token).
     pub async fn sign_in(&self, email: &str, password: &str) -> (String, String) {
         let r = self

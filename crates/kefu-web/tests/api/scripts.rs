@@ -2,6 +2,7 @@
 //! change them, refused input that changes nothing, the `/` search by shortcut, pinyin
 //! initials and title, and rendering for a conversation in the customer's language.
 
+use crate::customers::json_of;
 use crate::helpers::TestApp;
 use crate::ui::Session;
 use reqwest::{Response, StatusCode};
@@ -25,13 +26,6 @@ async fn delete(t: &TestApp, path: &str, token: &str) -> Response {
         .send()
         .await
         .expect("request")
-}
-
-async fn json_of(r: Response, status: StatusCode) -> Value {
-    let got = r.status();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    assert_eq!(got, status, "{v}");
-    v
 }
 
 async fn stage_id(t: &TestApp, key: &str) -> i64 {
@@ -509,18 +503,10 @@ fn urlencode(s: &str) -> String {
 
 /// Sets the contact of a conversation: name, language and time zone.
 async fn set_contact(t: &TestApp, conversation: i64, language: &str, time_zone: Option<&str>) {
-    let c = json_of(
-        t.get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let contact = t.contact_of(conversation).await;
     let r = t
         .put(
-            &format!("/api/v1/contacts/{}", c["contact_id"]),
+            &format!("/api/v1/contacts/{contact}"),
             &t.admin_token,
             &json!({ "name": "王芳", "language": language, "time_zone": time_zone }),
         )
