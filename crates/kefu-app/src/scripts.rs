@@ -308,7 +308,7 @@ pub async fn get_script(app: &App, actor: &Actor, id: i64) -> AppResult<ScriptVi
     Ok(ScriptView::new(row, &bodies))
 }
 
-/// The scripts the actor sees (shared and their own), by stage order then title.
+/// The scripts the actor sees (shared and their own), by stage order, oldest first.
 pub async fn list_scripts(
     app: &App,
     actor: &Actor,

@@ -281,7 +281,7 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ScriptRow>> {
     db.fetch_optional(&q).await
 }
 
-/// The scripts `user_id` sees (shared and their own), by stage order then title.
+/// The scripts `user_id` sees (shared and their own), by stage order, oldest first.
 pub async fn list_visible(
     db: &Db,
     user_id: i64,
@@ -295,7 +295,6 @@ pub async fn list_visible(
     )
     .cond_where(visible_to(Scripts::Table, Scripts::OwnerId, user_id))
     .order_by((ScriptStages::Table, ScriptStages::Position), Order::Asc)
-    .order_by((Scripts::Table, Scripts::Title), Order::Asc)
     .order_by((Scripts::Table, Scripts::Id), Order::Asc);
     if let Some(stage) = stage_id {
         q.and_where(Expr::col((Scripts::Table, Scripts::StageId)).eq(stage));

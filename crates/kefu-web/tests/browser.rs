@@ -566,5 +566,19 @@ async fn an_agent_types_slash_and_initials_picks_a_filled_in_script_edits_it_and
         assert!(Instant::now() < deadline, "uses not counted: {used:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    if let Ok(dir) = std::env::var("KEFU_SCREENSHOT_DIR") {
+        for (path, file) in [
+            ("/app/scripts", "scripts"),
+            ("/app/scripts/new", "script-form"),
+        ] {
+            agent.goto(&t.url(path)).await.unwrap();
+            wait_text(&agent, "h1", "话术").await;
+            std::fs::write(
+                format!("{dir}/{file}.png"),
+                agent.screenshot().await.unwrap(),
+            )
+            .unwrap();
+        }
+    }
     agent.close().await.unwrap();
 }

@@ -138,7 +138,7 @@ pub struct ScriptFilter {
     pub stage_id: Option<i64>,
 }
 
-/// The scripts you see: the shared ones and your own, by stage then title.
+/// The scripts you see: the shared ones and your own, by stage, oldest first.
 #[utoipa::path(get, path = "/api/v1/scripts", tag = "scripts", params(ScriptFilter),
     responses((status = 200, body = Vec<ScriptView>)))]
 pub async fn list_scripts(
