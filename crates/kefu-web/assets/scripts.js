@@ -99,9 +99,14 @@ if (picker && composer && body) {
     } catch (_) { /* superseded or offline: the reply box works as before */ }
   }
 
+  // Whether the caret is still right after the `/…` the offers were made for.
+  function stillTyping() {
+    return slash >= 0 && trigger()?.at === slash;
+  }
+
   function insert(i) {
     const m = matches[i];
-    if (!m || slash < 0) return;
+    if (!m || !stillTyping()) { close(); return; }
     const start = slash;
     body.setRangeText(m.text, start, body.selectionStart, 'end');
     close();
@@ -123,6 +128,7 @@ if (picker && composer && body) {
   // Capture phase on the form: runs before the reply box's own Enter-to-send.
   composer.addEventListener('keydown', (e) => {
     if (picker.hidden || e.target !== body || e.isComposing) return;
+    if (!stillTyping()) { close(); return; }
     const step = { ArrowDown: 1, ArrowUp: -1 }[e.key];
     if (step && matches.length) {
       active = (active + step + matches.length) % matches.length;
@@ -138,6 +144,7 @@ if (picker && composer && body) {
     e.stopPropagation();
   }, true);
 
+  body.addEventListener('click', () => { if (!picker.hidden && !stillTyping()) close(); });
   body.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== body) close(); }, 150));
   composer.addEventListener('submit', close);
 }
