@@ -186,6 +186,7 @@ pub async fn load(app: &App) -> AppResult<DemoSummary> {
             greeting: Some("您好，欢迎光临！有什么可以帮您？ Hello, how can we help?"),
             auto_reply: Some("客服暂时不在线，我们会在上班后第一时间回复您。Our team is offline now; we will reply as soon as we are back."),
             team_id: Some(team_ids["售前"]),
+            shop_name: Some("示例商城"),
         },
     )
     .await?;
@@ -198,6 +199,7 @@ pub async fn load(app: &App) -> AppResult<DemoSummary> {
             greeting: None,
             auto_reply: None,
             team_id: Some(team_ids["国际部"]),
+            shop_name: Some("示例商城"),
         },
     )
     .await?;

@@ -18,6 +18,8 @@ pub struct InboxInput<'a> {
     pub greeting: Option<&'a str>,
     pub auto_reply: Option<&'a str>,
     pub team_id: Option<i64>,
+    /// The shop's name as scripts write it (`{{shop_name}}`).
+    pub shop_name: Option<&'a str>,
 }
 
 fn optional_text<'a>(
@@ -41,11 +43,16 @@ async fn validate<'a>(app: &App, input: &'a InboxInput<'a>) -> AppResult<(Name, 
             .await?
             .ok_or(AppError::NotFound("team"))?;
     }
+    let shop_name = input.shop_name.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = shop_name {
+        Name::parse("shop_name", s)?;
+    }
     let fields = InboxFields {
         name: "",
         greeting: optional_text("greeting", input.greeting)?,
         auto_reply: optional_text("auto_reply", input.auto_reply)?,
         team_id: input.team_id,
+        shop_name,
     };
     Ok((name, fields))
 }

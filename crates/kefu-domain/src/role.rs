@@ -41,6 +41,9 @@ pub enum Permission {
     ManageAutomation,
     /// Create and change business calendars and SLA policies.
     ManageSla,
+    /// Write and change the team's shared scripts (话术) and their stages. Everyone
+    /// writes their own personal scripts.
+    ManageSharedScripts,
 }
 
 impl Role {
@@ -72,9 +75,10 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         let least = match permission {
             Permission::WorkConversations => Role::Agent,
-            Permission::AssignOthers | Permission::SeeFullIdentities | Permission::MergeArchive => {
-                Role::Supervisor
-            }
+            Permission::AssignOthers
+            | Permission::SeeFullIdentities
+            | Permission::MergeArchive
+            | Permission::ManageSharedScripts => Role::Supervisor,
             Permission::ExportArchive | Permission::EraseArchive | Permission::ReadAudit => {
                 Role::Manager
             }
@@ -119,6 +123,13 @@ mod tests {
         assert!(Role::Admin.allows(Permission::ManageUsers));
         assert!(!Role::Manager.allows(Permission::ManageSla));
         assert!(Role::Admin.allows(Permission::ManageSla));
+    }
+
+    #[test]
+    fn supervisors_and_above_manage_shared_scripts() {
+        assert!(!Role::Agent.allows(Permission::ManageSharedScripts));
+        assert!(Role::Supervisor.allows(Permission::ManageSharedScripts));
+        assert!(Role::Admin.allows(Permission::ManageSharedScripts));
     }
 
     #[test]

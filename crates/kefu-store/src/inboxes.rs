@@ -16,6 +16,8 @@ crate::record! {
         pub auto_reply: Option<String>,
         pub team_id: Option<i64>,
         pub created_at: i64,
+        /// The shop's name as scripts write it (`{{shop_name}}`).
+        pub shop_name: Option<String>,
     }
 }
 
@@ -24,9 +26,10 @@ pub struct InboxFields<'a> {
     pub greeting: Option<&'a str>,
     pub auto_reply: Option<&'a str>,
     pub team_id: Option<i64>,
+    pub shop_name: Option<&'a str>,
 }
 
-const COLUMNS: [Inboxes; 8] = [
+const COLUMNS: [Inboxes; 9] = [
     Inboxes::Id,
     Inboxes::Name,
     Inboxes::Channel,
@@ -35,6 +38,7 @@ const COLUMNS: [Inboxes; 8] = [
     Inboxes::AutoReply,
     Inboxes::TeamId,
     Inboxes::CreatedAt,
+    Inboxes::ShopName,
 ];
 
 pub async fn insert(
@@ -55,6 +59,7 @@ pub async fn insert(
                 Inboxes::AutoReply,
                 Inboxes::TeamId,
                 Inboxes::CreatedAt,
+                Inboxes::ShopName,
             ])
             .values_panic([
                 f.name.into(),
@@ -64,6 +69,7 @@ pub async fn insert(
                 f.auto_reply.into(),
                 f.team_id.into(),
                 now.into(),
+                f.shop_name.into(),
             ])
             .returning(Query::returning().columns(COLUMNS))
             .take(),
@@ -79,6 +85,7 @@ pub async fn update(tx: &mut Tx, id: i64, f: &InboxFields<'_>) -> StoreResult<In
             .value(Inboxes::Greeting, f.greeting)
             .value(Inboxes::AutoReply, f.auto_reply)
             .value(Inboxes::TeamId, f.team_id)
+            .value(Inboxes::ShopName, f.shop_name)
             .and_where(Expr::col(Inboxes::Id).eq(id))
             .returning(Query::returning().columns(COLUMNS))
             .take(),

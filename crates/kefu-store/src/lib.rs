@@ -24,6 +24,7 @@ pub mod messages;
 mod migrate;
 pub mod organisations;
 pub mod schema;
+pub mod scripts;
 pub mod search;
 pub mod sessions;
 pub mod sla_clocks;

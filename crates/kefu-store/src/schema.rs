@@ -51,6 +51,7 @@ pub enum Inboxes {
     AutoReply,
     TeamId,
     CreatedAt,
+    ShopName,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -471,4 +472,45 @@ pub enum SlaPolicies {
     WarningPercent,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ScriptStages {
+    Table,
+    Id,
+    Key,
+    LabelEn,
+    LabelZh,
+    Position,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Scripts {
+    Table,
+    Id,
+    StageId,
+    OwnerId,
+    Title,
+    Shortcut,
+    UsageCount,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ScriptBodies {
+    Table,
+    ScriptId,
+    Locale,
+    Body,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ScriptKeys {
+    Table,
+    Key,
+    ScriptId,
+    OwnerId,
 }

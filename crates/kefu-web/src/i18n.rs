@@ -17,6 +17,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/tickets.ftl"),
     "\n",
     include_str!("../locales/zh-CN/sla.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/scripts.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -30,6 +32,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/tickets.ftl"),
     "\n",
     include_str!("../locales/en/sla.ftl"),
+    "\n",
+    include_str!("../locales/en/scripts.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

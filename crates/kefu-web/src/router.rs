@@ -2,7 +2,7 @@
 
 use crate::api::{
     archive, automation, calendars, contacts, conversations, customers, inboxes, me, merge,
-    openapi, organisations, people, sla_policies, tickets, transfer,
+    openapi, organisations, people, scripts, sla_policies, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(automation::routes())
         .merge(calendars::routes())
         .merge(sla_policies::routes())
+        .merge(scripts::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -142,7 +143,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::transfer::routes())
         .merge(ui::tickets::routes())
         .merge(ui::calendars::routes())
-        .merge(ui::sla_policies::routes());
+        .merge(ui::sla_policies::routes())
+        .merge(ui::scripts::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))
@@ -152,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(ui_auth::logout))
         .route("/assets/app.js", get(ui::app_js))
         .route("/assets/app.css", get(ui::app_css))
+        .route("/assets/scripts.js", get(ui::scripts::scripts_js))
         .route("/widget.js", get(widget::widget_script))
         .route(
             "/api/v1/openapi.json",

@@ -155,20 +155,7 @@ async fn a_visitor_and_an_agent_chat_live_through_the_widget_and_the_workspace()
     let (_driver, driver_url) = start_driver(driver_path).await;
 
     // The agent signs in; the workspace speaks the language the agent chose.
-    let admin = kefu_store::users::find_by_email(&t.app().db, "admin@shop.test")
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = kefu_app::Actor {
-        user_id: admin.id,
-        name: admin.name,
-        email: admin.email,
-        role: kefu_domain::Role::Admin,
-        locale: kefu_domain::UiLocale::En,
-    };
-    kefu_app::users::set_locale(t.app(), &actor, "zh-CN")
-        .await
-        .unwrap();
+    t.set_locale("admin@shop.test", "zh-CN").await;
     let agent = browser(&driver_url, "zh-CN").await;
     sign_in(&agent, &t.url(""), "admin@shop.test").await;
     agent
@@ -322,16 +309,7 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
 async fn seed_customer(t: &TestApp) -> i64 {
     let (_, widget) = t.widget_inbox(None).await;
     let (conversation, _) = t.conversation(&widget, "你好，想问一下报价").await;
-    let c: serde_json::Value = t
-        .get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let contact = c["contact_id"].as_i64().unwrap();
+    let contact = t.contact_of(conversation).await;
     let org: serde_json::Value = t
         .post(
             "/api/v1/organisations",
@@ -370,20 +348,7 @@ async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_
     let contact = seed_customer(&t).await;
     t.user_token("agent@shop.test", "小李", "agent").await;
     t.user_token("boss@shop.test", "Boss Wang", "manager").await;
-    let agent_row = kefu_store::users::find_by_email(&t.app().db, "agent@shop.test")
-        .await
-        .unwrap()
-        .unwrap();
-    let agent_actor = kefu_app::Actor {
-        user_id: agent_row.id,
-        name: agent_row.name,
-        email: agent_row.email,
-        role: kefu_domain::Role::Agent,
-        locale: kefu_domain::UiLocale::En,
-    };
-    kefu_app::users::set_locale(t.app(), &agent_actor, "zh-CN")
-        .await
-        .unwrap();
+    t.set_locale("agent@shop.test", "zh-CN").await;
     let (_driver, driver_url) = start_driver(driver_path).await;
 
     // The agent searches by part of the company's Chinese name and opens the contact.
@@ -469,4 +434,151 @@ async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_
 
     agent.close().await.unwrap();
     manager.close().await.unwrap();
+}
+
+/// The value of the reply box.
+async fn composer_text(c: &Client) -> String {
+    c.execute(
+        "return document.getElementById('composer-body').value",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_types_slash_and_initials_picks_a_filled_in_script_edits_it_and_sends_it() {
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "你好，我刚拍下了连衣裙").await;
+    let contact = t.contact_of(conversation).await;
+    let r = t
+        .put(
+            &format!("/api/v1/contacts/{contact}"),
+            &t.admin_token,
+            &json!({ "name": "王芳", "language": "zh-CN" }),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let token = t.user_token("agent@shop.test", "小李", "agent").await;
+    t.set_locale("agent@shop.test", "zh-CN").await;
+    let (_driver, driver_url) = start_driver(driver_path).await;
+    let agent = browser(&driver_url, "zh-CN").await;
+    sign_in(&agent, &t.url(""), "agent@shop.test").await;
+    agent
+        .goto(&t.url(&format!("/app/conversations/{conversation}?view=all")))
+        .await
+        .unwrap();
+    let reply = agent
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("composer-body"))
+        .await
+        .unwrap();
+
+    // `/hyy`: the welcome script by its pinyin initials; a click puts it in the reply box.
+    reply.send_keys("/hyy").await.unwrap();
+    wait_text(&agent, "#script-picker .script-option", "欢迎语").await;
+    agent
+        .find(Locator::Css("#script-picker .script-option"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let welcome = composer_text(&agent).await;
+    assert!(
+        welcome.starts_with("亲，您好！欢迎光临【店铺名】！我是客服小李"),
+        "{welcome}"
+    );
+    reply.clear().await.unwrap();
+
+    // `/ddqr` + Enter: the order confirmation with the customer's name filled in and
+    // the order number a selected blank, which the agent types over; Enter then sends.
+    reply.send_keys("/ddqr").await.unwrap();
+    let offered = wait_text(&agent, "#script-picker .script-option.active", "订单确认").await;
+    assert!(offered.contains("亲爱的王芳"), "{offered}");
+    reply.send_keys("\u{E007}").await.unwrap();
+    let filled = composer_text(&agent).await;
+    assert!(
+        filled.starts_with("亲爱的王芳，您的订单【订单号】已收到"),
+        "{filled}"
+    );
+    assert!(!filled.contains("/ddqr"));
+    assert_eq!(
+        t.count("messages").await,
+        1,
+        "inserting a script sends nothing"
+    );
+    if let Ok(dir) = std::env::var("KEFU_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        reply.send_keys(" /cf").await.unwrap();
+        wait_text(&agent, "#script-picker .script-option", "催付").await;
+        std::fs::write(
+            format!("{dir}/script-picker.png"),
+            agent.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        reply.send_keys("\u{E00C}").await.unwrap();
+        reply.clear().await.unwrap();
+        reply.send_keys("/ddqr").await.unwrap();
+        wait_text(&agent, "#script-picker .script-option.active", "订单确认").await;
+        reply.send_keys("\u{E007}").await.unwrap();
+    }
+    reply.send_keys("E20261123").await.unwrap();
+    let edited = composer_text(&agent).await;
+    assert!(
+        edited.starts_with("亲爱的王芳，您的订单E20261123已收到"),
+        "{edited}"
+    );
+    reply.send_keys("\u{E007}").await.unwrap();
+    let sent = wait_text(&agent, "#messages .msg-outgoing .body", "E20261123").await;
+    assert!(sent.starts_with("亲爱的王芳，您的订单E20261123已收到，麻烦您核对一下收货地址"));
+    assert_eq!(composer_text(&agent).await, "");
+
+    // Both insertions were counted.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let list: serde_json::Value = t.get("/api/v1/scripts", &token).await.json().await.unwrap();
+        let used: Vec<(String, i64)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["usage_count"].as_i64() > Some(0))
+            .map(|s| {
+                (
+                    s["shortcut"].as_str().unwrap_or_default().to_owned(),
+                    s["usage_count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        if used.len() == 2 {
+            assert!(used.contains(&("hi".into(), 1)), "{used:?}");
+            assert!(used.iter().any(|(s, _)| s == "confirm"), "{used:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "uses not counted: {used:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if let Ok(dir) = std::env::var("KEFU_SCREENSHOT_DIR") {
+        for (path, file) in [
+            ("/app/scripts", "scripts"),
+            ("/app/scripts/new", "script-form"),
+        ] {
+            agent.goto(&t.url(path)).await.unwrap();
+            wait_text(&agent, "h1", "话术").await;
+            std::fs::write(
+                format!("{dir}/{file}.png"),
+                agent.screenshot().await.unwrap(),
+            )
+            .unwrap();
+        }
+    }
+    agent.close().await.unwrap();
 }

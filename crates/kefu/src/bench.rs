@@ -97,6 +97,7 @@ async fn prepare(dir: &Path) -> anyhow::Result<(String, String)> {
             greeting: None,
             auto_reply: None,
             team_id: None,
+            shop_name: None,
         },
     )
     .await

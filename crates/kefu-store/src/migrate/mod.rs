@@ -18,6 +18,7 @@ mod backfill;
 mod calendars;
 mod duplicates;
 mod imports;
+mod scripts;
 mod sla_clocks;
 mod tickets;
 mod timeline;
@@ -62,6 +63,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "business calendars and SLA policies",
         statements: calendars::calendars,
+    },
+    Migration {
+        version: 10,
+        name: "scripts",
+        statements: scripts::scripts,
     },
     Migration {
         version: 11,

@@ -23,6 +23,8 @@ pub struct NewInbox {
     /// Sent once per conversation when no agent of the inbox's team is online.
     pub auto_reply: Option<String>,
     pub team_id: Option<i64>,
+    /// The shop's name as scripts write it (`{{shop_name}}`).
+    pub shop_name: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -31,6 +33,8 @@ pub struct UpdateInbox {
     pub greeting: Option<String>,
     pub auto_reply: Option<String>,
     pub team_id: Option<i64>,
+    /// The shop's name as scripts write it (`{{shop_name}}`).
+    pub shop_name: Option<String>,
 }
 
 /// A customer's message posted by a bridge (WeChat, WhatsApp, marketplace …).
@@ -64,6 +68,7 @@ pub async fn create_inbox(
         greeting: r.greeting.as_deref(),
         auto_reply: r.auto_reply.as_deref(),
         team_id: r.team_id,
+        shop_name: r.shop_name.as_deref(),
     };
     Ok((
         StatusCode::CREATED,
@@ -93,6 +98,7 @@ pub async fn update_inbox(
         greeting: r.greeting.as_deref(),
         auto_reply: r.auto_reply.as_deref(),
         team_id: r.team_id,
+        shop_name: r.shop_name.as_deref(),
     };
     Ok(Json(
         inboxes::update_inbox(&s.app, &actor, id, &input).await?,

@@ -57,6 +57,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::transfer::TransferApi::openapi(),
         super::calendars::CalendarsApi::openapi(),
         super::sla_policies::SlaPoliciesApi::openapi(),
+        super::scripts::ScriptsApi::openapi(),
     ] {
         doc.merge(part);
     }

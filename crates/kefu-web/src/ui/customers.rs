@@ -63,7 +63,7 @@ pub(crate) fn status_of(e: &AppError) -> StatusCode {
 }
 
 /// A page that could not be drawn: the status and the reason in the page's language.
-fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
+pub(crate) fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
     if status_of(&e).is_server_error() {
         return ApiError::from(e).into_response_html();
     }
@@ -87,7 +87,7 @@ async fn posted(
 
 /// A saved form goes to the record's page (`saved` is its path); a refused one is drawn
 /// again by `redraw`, beside why.
-async fn answer_form<Fut>(
+pub(crate) async fn answer_form<Fut>(
     s: &AppState,
     ui: &UiActor,
     saved: Result<String, AppError>,
@@ -106,7 +106,7 @@ where
 }
 
 /// A page drawn with the status of the error it shows beside a form.
-fn with_status(mut page: Response, error: Option<&AppError>) -> Response {
+pub(crate) fn with_status(mut page: Response, error: Option<&AppError>) -> Response {
     if let Some(e) = error {
         *page.status_mut() = status_of(e);
     }

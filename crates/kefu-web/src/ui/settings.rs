@@ -43,6 +43,8 @@ pub struct InboxForm {
     pub auto_reply: String,
     #[serde(default)]
     pub team: String,
+    #[serde(default)]
+    pub shop_name: String,
 }
 
 impl InboxForm {
@@ -52,6 +54,7 @@ impl InboxForm {
             greeting: Some(&self.greeting),
             auto_reply: Some(&self.auto_reply),
             team_id: self.team.parse().ok(),
+            shop_name: Some(&self.shop_name),
         }
     }
 }

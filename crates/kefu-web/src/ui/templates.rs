@@ -74,6 +74,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sla_policy.html",
         include_str!("../../templates/sla_policy.html"),
     ),
+    ("scripts.html", include_str!("../../templates/scripts.html")),
+    (
+        "script_form.html",
+        include_str!("../../templates/script_form.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

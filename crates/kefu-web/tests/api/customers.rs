@@ -4,7 +4,7 @@ use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn json_of(r: reqwest::Response, expected: StatusCode) -> Value {
+pub(crate) async fn json_of(r: reqwest::Response, expected: StatusCode) -> Value {
     let status = r.status();
     let v: Value = r.json().await.expect("json body");
     assert_eq!(status, expected, "{v}");

@@ -231,6 +231,28 @@ impl TestApp {
             .0
     }
 
+    /// A staff member as the use cases see them (for what the API does not offer).
+    pub async fn actor(&self, email: &str) -> kefu_app::Actor {
+        let u = kefu_store::users::find_by_email(&self.app().db, email)
+            .await
+            .expect("read user")
+            .expect("user exists");
+        kefu_app::Actor {
+            user_id: u.id,
+            role: kefu_domain::Role::parse(&u.role).expect("role"),
+            locale: kefu_domain::UiLocale::parse(&u.locale).expect("locale"),
+            name: u.name,
+            email: u.email,
+        }
+    }
+
+    /// The language a staff member chose for the workspace.
+    pub async fn set_locale(&self, email: &str, locale: &str) {
+        kefu_app::users::set_locale(self.app(), &self.actor(email).await, locale)
+            .await
+            .expect("set locale");
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.http
             .get(self.url(path))
@@ -324,6 +346,20 @@ impl TestApp {
                 .expect("conversation id"),
             visitor,
         )
+    }
+
+    /// The contact of a conversation.
+    pub async fn contact_of(&self, conversation: i64) -> i64 {
+        let c: Value = self
+            .get(
+                &format!("/api/v1/conversations/{conversation}"),
+                &self.admin_token,
+            )
+            .await
+            .json()
+            .await
+            .expect("json");
+        c["contact_id"].as_i64().expect("contact id")
     }
 
     /// Signs in through the login form; returns (cookie header value, CSRF token).

@@ -264,6 +264,7 @@ async fn after_any_merge_nothing_references_the_removed_record_and_nothing_is_lo
             greeting: None,
             auto_reply: None,
             team_id: None,
+            shop_name: None,
         },
     )
     .await
