@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod merge;
 pub mod organisations;
 pub mod privacy;
+pub mod routing;
 pub mod search;
 pub mod teams;
 pub mod timeline;

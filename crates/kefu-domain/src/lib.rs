@@ -6,6 +6,7 @@ pub mod error;
 pub mod locale;
 pub mod phone;
 pub mod role;
+pub mod routing;
 pub mod text;
 pub mod time;
 

@@ -19,6 +19,7 @@ pub mod merge;
 pub mod messages;
 mod migrate;
 pub mod organisations;
+pub mod routing;
 pub mod schema;
 pub mod search;
 pub mod sessions;

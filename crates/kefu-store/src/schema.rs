@@ -165,6 +165,9 @@ pub enum Conversations {
     UnreadCount,
     CreatedAt,
     UpdatedAt,
+    QueuedAt,
+    RequiredSkills,
+    DetectedLanguage,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -332,4 +335,37 @@ pub enum ImportFiles {
     Table,
     ImportId,
     Bytes,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoutingAgents {
+    Table,
+    UserId,
+    Capacity,
+    Skills,
+    OpenLoad,
+    LastAssignedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoutingTeams {
+    Table,
+    TeamId,
+    Strategy,
+    RrCursor,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoutingRules {
+    Table,
+    Id,
+    Position,
+    Name,
+    Conditions,
+    TeamId,
+    RequiredSkills,
+    CreatedAt,
+    UpdatedAt,
 }

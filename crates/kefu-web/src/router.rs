@@ -2,7 +2,7 @@
 
 use crate::api::{
     archive, contacts, conversations, customers, inboxes, me, merge, openapi, organisations,
-    people, transfer,
+    people, routing, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(customers::routes())
         .merge(merge::routes())
         .merge(transfer::routes())
+        .merge(routing::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()

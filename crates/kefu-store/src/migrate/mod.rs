@@ -15,6 +15,7 @@ pub struct Migration {
 mod archive;
 mod duplicates;
 mod imports;
+mod routing;
 mod timeline;
 
 pub static MIGRATIONS: &[Migration] = &[
@@ -42,6 +43,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "duplicates",
         statements: duplicates::duplicates,
+    },
+    Migration {
+        version: 9,
+        name: "routing",
+        statements: routing::routing,
     },
 ];
 

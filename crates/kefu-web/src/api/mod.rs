@@ -10,6 +10,7 @@ pub mod merge;
 pub mod openapi;
 pub mod organisations;
 pub mod people;
+pub mod routing;
 pub mod transfer;
 
 use serde::{Deserialize, Serialize};

@@ -53,6 +53,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::customers::CustomersApi::openapi(),
         super::merge::MergeApi::openapi(),
         super::transfer::TransferApi::openapi(),
+        super::routing::RoutingApi::openapi(),
     ] {
         doc.merge(part);
     }
