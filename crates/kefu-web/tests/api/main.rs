@@ -10,6 +10,7 @@ mod helpers;
 mod merge;
 mod openapi;
 mod people;
+mod routing;
 mod transfer;
 mod ui;
 mod widget;
