@@ -13,6 +13,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/merge.ftl"),
     "\n",
     include_str!("../locales/zh-CN/transfer.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/routing.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -22,6 +24,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/merge.ftl"),
     "\n",
     include_str!("../locales/en/transfer.ftl"),
+    "\n",
+    include_str!("../locales/en/routing.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

@@ -132,7 +132,8 @@ pub fn router(state: AppState) -> Router {
         .route("/profile/tokens", post(settings::create_token))
         .merge(ui::customers::routes())
         .merge(ui::duplicates::routes())
-        .merge(ui::transfer::routes());
+        .merge(ui::transfer::routes())
+        .merge(ui::routing::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -3,7 +3,7 @@
 mod audit;
 mod contact;
 mod contact_form;
-mod form;
+pub(crate) mod form;
 mod organisation;
 
 use crate::error::ApiError;
@@ -63,7 +63,7 @@ fn status_of(e: &AppError) -> StatusCode {
 }
 
 /// A page that could not be drawn: the status and the reason in the page's language.
-fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
+pub(crate) fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
     if status_of(&e).is_server_error() {
         return ApiError::from(e).into_response_html();
     }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod conversations;
 pub mod customers;
 pub mod duplicates;
+pub mod routing;
 pub mod settings;
 mod templates;
 pub mod transfer;

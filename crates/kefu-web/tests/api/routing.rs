@@ -3,6 +3,7 @@
 //! queues and reassign; loads stay exact; two instances assign each conversation once.
 
 mod concurrency;
+mod pages;
 mod settings;
 
 use crate::helpers::TestApp;

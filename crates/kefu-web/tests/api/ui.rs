@@ -137,24 +137,24 @@ async fn the_inbox_page_shows_the_snippet_to_paste() {
 // ---- The customer archive pages ----
 
 /// A signed-in browser: its cookie and CSRF token.
-struct Session {
+pub(crate) struct Session {
     cookie: String,
     csrf: String,
 }
 
 impl Session {
-    async fn of(t: &TestApp, email: &str, name: &str, role: &str) -> Self {
+    pub(crate) async fn of(t: &TestApp, email: &str, name: &str, role: &str) -> Self {
         t.user_token(email, name, role).await;
         let (cookie, csrf) = t.sign_in(email, PASSWORD).await;
         Self { cookie, csrf }
     }
 
-    async fn admin(t: &TestApp) -> Self {
+    pub(crate) async fn admin(t: &TestApp) -> Self {
         let (cookie, csrf) = t.sign_in("admin@shop.test", PASSWORD).await;
         Self { cookie, csrf }
     }
 
-    async fn page(&self, t: &TestApp, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn page(&self, t: &TestApp, path: &str) -> (StatusCode, String) {
         let r = t
             .http
             .get(t.url(path))
@@ -166,7 +166,7 @@ impl Session {
     }
 
     /// Posts a form (with this session's CSRF token); returns status, location, body.
-    async fn post(
+    pub(crate) async fn post(
         &self,
         t: &TestApp,
         path: &str,
