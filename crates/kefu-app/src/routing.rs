@@ -100,6 +100,7 @@ async fn drain_locked(
     let strategy = Strategy::parse(strategy).unwrap_or_default();
     let now = now_ms();
     let mut given = Vec::new();
+    let mut takers = Vec::new();
     for waiting in head {
         if agents.iter().all(|a| a.load >= a.capacity) {
             break;
@@ -109,13 +110,20 @@ async fn drain_locked(
             continue;
         };
         let user_id = agents[i].user_id;
-        if queue::take(tx, waiting.id, user_id, team_id, now).await? {
+        if queue::take(tx, waiting.id, user_id, now).await? {
             agents[i].load += 1;
             agents[i].last_assigned_at = now;
             cursor = user_id;
             given.push(waiting.id);
+            takers.push(user_id);
         }
     }
+    if given.is_empty() {
+        return Ok(0);
+    }
+    takers.sort_unstable();
+    takers.dedup();
+    queue::note_given(tx, team_id, cursor, &takers, now).await?;
     // Events last: the event log's lock is the last one a transaction takes.
     for &id in given.iter().filter(|&&id| Some(id) != quiet) {
         announce(app, tx, id).await?;

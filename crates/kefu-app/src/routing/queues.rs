@@ -75,11 +75,12 @@ pub async fn queue_view(app: &App, actor: &Actor, per_team: u64) -> AppResult<Qu
             .map(|a| &a.agent)
             .filter(|a| member_ids.contains(&a.user_id) && a.availability == "online")
             .collect();
-        let waiting_count = queue::waiting_count(&app.db, team.team_id, COUNT_CAP + 1).await?;
-        let waiting = if waiting_count > 0 {
-            queue::waiting(&app.db, team.team_id, per_team).await?
+        // A list shorter than asked for is the whole queue: count only longer ones.
+        let waiting = queue::waiting(&app.db, team.team_id, per_team).await?;
+        let waiting_count = if (waiting.len() as u64) < per_team {
+            waiting.len() as i64
         } else {
-            Vec::new()
+            queue::waiting_count(&app.db, team.team_id, COUNT_CAP + 1).await?
         };
         teams.push(TeamQueue {
             waiting,

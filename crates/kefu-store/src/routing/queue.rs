@@ -183,7 +183,7 @@ pub async fn leave(tx: &mut Tx, id: i64) -> StoreResult<u64> {
 }
 
 /// Gives a waiting conversation to an agent; false if it is no longer waiting.
-pub async fn take(tx: &mut Tx, id: i64, user_id: i64, team_id: i64, now: i64) -> StoreResult<bool> {
+pub async fn take(tx: &mut Tx, id: i64, user_id: i64, now: i64) -> StoreResult<bool> {
     let n = tx
         .execute(
             &Query::update()
@@ -198,26 +198,35 @@ pub async fn take(tx: &mut Tx, id: i64, user_id: i64, team_id: i64, now: i64) ->
                 .take(),
         )
         .await?;
-    if n == 0 {
-        return Ok(false);
-    }
+    Ok(n == 1)
+}
+
+/// Records a drain's outcome: the team's round-robin cursor, and when the agents who
+/// were given conversations last were.
+pub async fn note_given(
+    tx: &mut Tx,
+    team_id: i64,
+    cursor: i64,
+    agents: &[i64],
+    now: i64,
+) -> StoreResult<()> {
     tx.execute(
         &Query::update()
             .table(RoutingAgents::Table)
             .value(RoutingAgents::LastAssignedAt, now)
-            .and_where(Expr::col(RoutingAgents::UserId).eq(user_id))
+            .and_where(Expr::col(RoutingAgents::UserId).is_in(agents.iter().copied()))
             .take(),
     )
     .await?;
     tx.execute(
         &Query::update()
             .table(RoutingTeams::Table)
-            .value(RoutingTeams::RrCursor, user_id)
+            .value(RoutingTeams::RrCursor, cursor)
             .and_where(Expr::col(RoutingTeams::TeamId).eq(team_id))
             .take(),
     )
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// The customer level rules see: the contact's member level.

@@ -169,7 +169,8 @@ async fn an_admin_sets_capacity_strategy_and_rules_from_the_settings_page() {
     assert_eq!(t.count("routing_rules").await, 1);
 
     let sup = Session::of(&t, "sup@shop.test", "主管", "supervisor").await;
-    sup.post(&t, "/app/profile/locale", &[("value", "zh-CN")]).await;
+    sup.post(&t, "/app/profile/locale", &[("value", "zh-CN")])
+        .await;
     let (status, html) = sup.page(&t, "/app/settings/routing").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
