@@ -108,6 +108,27 @@ impl Desk<'_> {
         r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
     }
 
+    /// The rules in the order they are tried.
+    pub async fn rules(&self) -> Vec<Value> {
+        let r = self
+            .t
+            .get("/api/v1/routing/rules", &self.t.admin_token)
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    }
+
+    pub async fn delete_rule(&self, id: i64) -> StatusCode {
+        self.t
+            .http
+            .delete(self.t.url(&format!("/api/v1/routing/rules/{id}")))
+            .bearer_auth(&self.t.admin_token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     pub async fn rule(&self, body: Value) -> i64 {
         let r = self
             .t

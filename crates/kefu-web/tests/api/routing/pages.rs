@@ -101,12 +101,7 @@ async fn an_admin_sets_capacity_strategy_and_rules_from_the_settings_page() {
     ];
     let (status, _, _) = admin.post(&t, "/app/settings/routing/rules", &rule).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let rules: Vec<serde_json::Value> = t
-        .get("/api/v1/routing/rules", &t.admin_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rules = d.rules().await;
     assert_eq!(rules.len(), 1);
     let created = &rules[0];
     assert_eq!(created["conditions"]["inbox_ids"], json!([inbox]));
@@ -153,12 +148,7 @@ async fn an_admin_sets_capacity_strategy_and_rules_from_the_settings_page() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let rules: Vec<serde_json::Value> = t
-        .get("/api/v1/routing/rules", &t.admin_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rules = d.rules().await;
     let order: Vec<i64> = rules.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert_eq!(order, vec![second, id]);
     assert_eq!(rules[1]["conditions"]["keywords"], json!(["quote"]));

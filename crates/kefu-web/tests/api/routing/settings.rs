@@ -221,22 +221,8 @@ async fn rules_are_edited_reordered_and_deleted_the_first_match_wins_and_every_c
     let third = d.customer_writes(inbox, "c", "我要退款").await;
     assert_eq!(d.conversation(third).await["team_id"], presale);
 
-    let gone = t
-        .http
-        .delete(t.url(&format!("/api/v1/routing/rules/{broad}")))
-        .bearer_auth(&t.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
-    let again = t
-        .http
-        .delete(t.url(&format!("/api/v1/routing/rules/{broad}")))
-        .bearer_auth(&t.admin_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(d.delete_rule(broad).await, StatusCode::NO_CONTENT);
+    assert_eq!(d.delete_rule(broad).await, StatusCode::NOT_FOUND);
     let fourth = d.customer_writes(inbox, "d", "在吗").await;
     assert!(
         d.conversation(fourth).await["team_id"].is_null(),
