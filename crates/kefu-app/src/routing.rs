@@ -234,9 +234,10 @@ pub(crate) async fn lock_holders(tx: &mut Tx, holders: &[Option<i64>]) -> AppRes
 }
 
 /// After a person set a conversation's assignee and team (inside that transaction):
-/// with a team but nobody, it joins the team's queue (keeping the skills it needed
-/// if the team stays); with neither, it leaves any queue. Returns the team whose
-/// queue it joined, to drain with [`after_assignment`] once committed.
+/// open, with a team but nobody, it joins the team's queue (keeping the skills it
+/// needed if the team stays); otherwise it leaves any queue (a resolved one is routed
+/// again if the customer comes back). Returns the team whose queue it joined, to
+/// drain with [`after_assignment`] once committed.
 pub(crate) async fn place_after_assignment(
     tx: &mut Tx,
     before: &ConversationRow,
@@ -245,7 +246,7 @@ pub(crate) async fn place_after_assignment(
 ) -> AppResult<Option<i64>> {
     match (assignee_id, team_id) {
         (Some(_), _) => Ok(None),
-        (None, Some(team)) => {
+        (None, Some(team)) if before.status == "open" => {
             let none: &[String] = &[];
             let waiting = Waiting {
                 team_id: team,
@@ -255,7 +256,7 @@ pub(crate) async fn place_after_assignment(
             queue::enqueue(tx, before.id, &waiting, now_ms()).await?;
             Ok(Some(team))
         }
-        (None, None) => {
+        (None, _) => {
             queue::leave(tx, before.id).await?;
             Ok(None)
         }

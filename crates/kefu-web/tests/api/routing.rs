@@ -532,6 +532,18 @@ async fn a_supervisor_sees_the_queues_and_reassigns_to_an_agent_or_a_team_live()
     );
     let loads = d.loads().await;
     assert_eq!((loads[&amy].0, loads[&bob].0), (1, 0));
+
+    // A resolved conversation moved to a team stays resolved and does not queue.
+    d.set_status(id, &supervisor, "resolved").await;
+    let moved = t
+        .post(&path, &supervisor, &json!({ "team_id": presale }))
+        .await;
+    let row: Value = moved.json().await.unwrap();
+    assert_eq!(
+        (row["status"].as_str(), row["assignee_id"].as_i64()),
+        (Some("resolved"), None)
+    );
+    assert!(d.waiting(presale).await.is_empty());
 }
 
 /// Open conversations per assignee, counted the slow way.
