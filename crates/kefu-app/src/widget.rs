@@ -210,13 +210,13 @@ async fn receive(
         crate::routing::route_arrival(app, &mut tx, conversation, created, body.as_str()).await?;
     if created {
         let payload = json!({ "conversation": conversation });
-        let (id, inbox_id) = (Some(conversation.id), Some(inbox.id));
+        let id = Some(conversation.id);
         append(
             app,
             &mut tx,
             "conversation.created",
             id,
-            inbox_id,
+            Some(inbox.id),
             true,
             &payload,
         )
