@@ -319,6 +319,7 @@ pub async fn assign(
     // the conversation meanwhile (two agents pressing "take" at once: one wins).
     let only_if_free_for = (!actor.role.allows(Permission::AssignOthers)).then_some(actor.user_id);
     let mut tx = app.db.begin().await?;
+    crate::routing::lock_holders(&mut tx, &[current.assignee_id, assignee_id]).await?;
     let changed = conversations::assign(
         &mut tx,
         id,
@@ -335,7 +336,16 @@ pub async fn assign(
             existing_id: None,
         });
     }
-    conversation_changed(app, tx, id, actor.user_id).await
+    let joined =
+        crate::routing::place_after_assignment(&mut tx, &current, assignee_id, team_id).await?;
+    let row = conversation_changed(app, tx, id, actor.user_id).await?;
+    let released = current.assignee_id.filter(|a| assignee_id != Some(*a));
+    crate::routing::after_assignment(app, joined, released).await;
+    if joined.is_some() {
+        // Routing may have given it to someone already.
+        return get_conversation(app, actor, id).await;
+    }
+    Ok(row)
 }
 
 /// Resolves, reopens, marks pending or snoozes (until a time in the future) a conversation.
@@ -361,7 +371,7 @@ pub async fn set_status(
         }
         _ => None,
     };
-    get_conversation(app, actor, id).await?;
+    let before = get_conversation(app, actor, id).await?;
     let mut tx = app.db.begin().await?;
     conversations::set_status(&mut tx, id, status.as_str(), until, now).await?;
     crate::sla_clocks::status_changed(app, &mut tx, id, now).await?;
@@ -376,7 +386,14 @@ pub async fn set_status(
         )
         .await?;
     }
-    conversation_changed(app, tx, id, actor.user_id).await
+    let row = conversation_changed(app, tx, id, actor.user_id).await?;
+    if before.status == "open"
+        && row.status != "open"
+        && let Some(agent) = row.assignee_id
+    {
+        crate::routing::agent_freed(app, agent).await;
+    }
+    Ok(row)
 }
 
 /// The agent has read the conversation: unread goes to zero.

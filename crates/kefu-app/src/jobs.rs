@@ -14,6 +14,8 @@ pub const WAKE_SNOOZED: &str = "conversation.wake";
 pub const BACKFILL_DUPLICATE_KEYS: &str = "duplicates.backfill";
 
 const LEASE_MS: i64 = 60_000;
+/// How often waiting conversations are offered again, in case a drain was lost.
+const ROUTING_SWEEP_SECS: u64 = 10;
 
 async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
     let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
@@ -89,6 +91,11 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
             tracing::warn!(error = %e, "automation round failed");
         }
         rounds += 1;
+        if rounds.is_multiple_of(ROUTING_SWEEP_SECS)
+            && let Err(e) = crate::routing::sweep(&app).await
+        {
+            tracing::warn!(error = %e, "routing sweep failed");
+        }
         if rounds.is_multiple_of(3600) {
             let _ = kefu_store::sessions::delete_expired(&app.db, now_ms()).await;
         }

@@ -17,6 +17,7 @@ pub mod macros;
 pub mod merge;
 pub mod organisations;
 pub mod privacy;
+pub mod routing;
 pub mod scripts;
 pub mod search;
 pub mod sla;

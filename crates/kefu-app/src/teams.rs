@@ -74,7 +74,10 @@ pub async fn add_member(app: &App, actor: &Actor, team_id: i64, user_id: i64) ->
         &json!({ "team_id": team_id, "user_id": user_id }),
     )
     .await?;
-    commit(app, tx).await
+    commit(app, tx).await?;
+    // A new member may take what the team's queue holds.
+    crate::routing::team_changed(app, team_id).await;
+    Ok(())
 }
 
 pub async fn remove_member(app: &App, actor: &Actor, team_id: i64, user_id: i64) -> AppResult<()> {

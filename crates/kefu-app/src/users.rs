@@ -126,6 +126,9 @@ pub async fn set_availability(
     )
     .await?;
     commit(app, tx).await?;
+    if availability == Availability::Online {
+        crate::routing::agent_freed(app, actor.user_id).await;
+    }
     Ok(availability)
 }
 

@@ -204,7 +204,24 @@ async fn receive(
     let body = MessageBody::parse(body)?;
     let client_id = parse_client_id(client_id)?;
     let mut tx = app.db.begin().await?;
-    let conversation = open_conversation(app, &mut tx, inbox, contact_id).await?;
+    let (conversation, created) = open_conversation(&mut tx, inbox, contact_id).await?;
+    // Routing first: its locks come before the event log's (see routing.rs).
+    let conversation =
+        crate::routing::route_arrival(app, &mut tx, conversation, created, body.as_str()).await?;
+    if created {
+        let payload = json!({ "conversation": conversation });
+        let id = Some(conversation.id);
+        append(
+            app,
+            &mut tx,
+            "conversation.created",
+            id,
+            Some(inbox.id),
+            true,
+            &payload,
+        )
+        .await?;
+    }
     let message = match write_message(
         app,
         &mut tx,
@@ -251,14 +268,15 @@ async fn receive(
     })
 }
 
+/// The contact's conversation in this inbox, opened if they have none; `true` when
+/// opened now (the caller announces it, once routed).
 async fn open_conversation(
-    app: &App,
     tx: &mut Tx,
     inbox: &InboxRow,
     contact_id: i64,
-) -> AppResult<ConversationRow> {
+) -> AppResult<(ConversationRow, bool)> {
     if let Some(row) = conversations::latest_row_for_contact(tx, inbox.id, contact_id).await? {
-        return Ok(row);
+        return Ok((row, false));
     }
     let now = now_ms();
     let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now).await?;
@@ -274,16 +292,5 @@ async fn open_conversation(
     let row = conversations::find_in_tx(tx, id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
-    let payload = json!({ "conversation": row });
-    append(
-        app,
-        tx,
-        "conversation.created",
-        Some(id),
-        Some(inbox.id),
-        true,
-        &payload,
-    )
-    .await?;
-    Ok(row)
+    Ok((row, true))
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod locale;
 pub mod phone;
 pub mod role;
+pub mod routing;
 pub mod script;
 pub mod sla;
 pub mod text;

@@ -23,6 +23,7 @@ pub mod merge;
 pub mod messages;
 mod migrate;
 pub mod organisations;
+pub mod routing;
 pub mod schema;
 pub mod scripts;
 pub mod search;

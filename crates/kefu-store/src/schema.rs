@@ -178,6 +178,9 @@ pub enum Conversations {
     HeldSince,
     HandoffTaskId,
     Labels,
+    QueuedAt,
+    RequiredSkills,
+    DetectedLanguage,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -513,4 +516,37 @@ pub enum ScriptKeys {
     Key,
     ScriptId,
     OwnerId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoutingAgents {
+    Table,
+    UserId,
+    Capacity,
+    Skills,
+    OpenLoad,
+    LastAssignedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoutingTeams {
+    Table,
+    TeamId,
+    Strategy,
+    RrCursor,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RoutingRules {
+    Table,
+    Id,
+    Position,
+    Name,
+    Conditions,
+    TeamId,
+    RequiredSkills,
+    CreatedAt,
+    UpdatedAt,
 }

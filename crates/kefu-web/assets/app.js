@@ -107,7 +107,8 @@ function connect() {
   });
   for (const kind of ['conversation.created', 'conversation.updated']) {
     es.addEventListener(kind, (e) => {
-      const { conversation } = JSON.parse(e.data);
+      const { conversation, routed } = JSON.parse(e.data);
+      if (routed && conversation.assignee_id === me) ding();
       refreshRow(conversation.id);
       if (conversation.id === openId) {
         const badge = document.getElementById('thread-status');
@@ -115,6 +116,37 @@ function connect() {
       }
     });
   }
+  if (board) {
+    for (const kind of ['conversation.created', 'conversation.updated', 'user.availability',
+      'routing.agent_updated', 'routing.team_updated', 'team.member_added', 'team.member_removed']) {
+      es.addEventListener(kind, refreshBoard);
+    }
+  }
+}
+
+// Supervisors' queues page: the server renders the board; refetch it (at most a few
+// times a second) when something that changes queues or loads happens.
+const board = document.getElementById('routing-board');
+let boardTimer = null;
+function refreshBoard() {
+  if (!board || boardTimer) return;
+  boardTimer = setTimeout(async () => {
+    boardTimer = null;
+    // Someone choosing where to move a conversation: do not pull the list from under them.
+    if (board.contains(document.activeElement) && document.activeElement.tagName === 'SELECT') {
+      refreshBoard();
+      return;
+    }
+    const res = await fetch(board.dataset.fragment, { headers: { accept: 'text/html' } });
+    if (!res.ok) return;
+    const holder = document.createElement('template');
+    holder.innerHTML = (await res.text()).trim();
+    const fresh = holder.content.getElementById('routing-board');
+    if (fresh) {
+      board.replaceChildren(...fresh.childNodes);
+      localTimes(board);
+    }
+  }, 300);
 }
 
 let readPending = false;

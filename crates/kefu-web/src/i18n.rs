@@ -19,6 +19,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/sla.ftl"),
     "\n",
     include_str!("../locales/zh-CN/scripts.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/routing.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -34,6 +36,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/sla.ftl"),
     "\n",
     include_str!("../locales/en/scripts.ftl"),
+    "\n",
+    include_str!("../locales/en/routing.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

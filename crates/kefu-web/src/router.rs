@@ -2,7 +2,7 @@
 
 use crate::api::{
     archive, automation, calendars, contacts, conversations, customers, inboxes, me, merge,
-    openapi, organisations, people, scripts, sla_policies, tickets, transfer,
+    openapi, organisations, people, routing, scripts, sla_policies, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(calendars::routes())
         .merge(sla_policies::routes())
         .merge(scripts::routes())
+        .merge(routing::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -144,7 +145,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::tickets::routes())
         .merge(ui::calendars::routes())
         .merge(ui::sla_policies::routes())
-        .merge(ui::scripts::routes());
+        .merge(ui::scripts::routes())
+        .merge(ui::routing::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -582,3 +582,75 @@ async fn an_agent_types_slash_and_initials_picks_a_filled_in_script_edits_it_and
     }
     agent.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_watches_a_conversation_wait_in_the_queue_and_go_to_an_agent_live() {
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let team: serde_json::Value = t
+        .post(
+            "/api/v1/teams",
+            &t.admin_token,
+            &json!({ "name": "售前一组" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let inbox: serde_json::Value = t
+        .post(
+            "/api/v1/inboxes",
+            &t.admin_token,
+            &json!({ "name": "微信", "channel": "api", "team_id": team["id"] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_driver, driver_url) = start_driver(driver_path).await;
+    let sup = browser(&driver_url, "en").await;
+    sign_in(&sup, &t.url(""), "admin@shop.test").await;
+    sup.goto(&t.url("/app/routing/queues")).await.unwrap();
+    wait_text(&sup, "#live-state", "Live").await;
+
+    // A customer writes while nobody is online: the conversation waits, live.
+    let r = t
+        .post(
+            &format!("/api/v1/inboxes/{}/messages", inbox["id"]),
+            &t.admin_token,
+            &json!({ "contact_handle": "wx-1", "contact_name": "王先生", "body": "请问有货吗" }),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    wait_text(&sup, "#routing-board table.waiting", "王先生").await;
+    wait_text(&sup, "#routing-board .waiting-count", "1 waiting").await;
+    screenshot(&sup, "queues-waiting").await;
+
+    // An agent of the team comes online and takes it: the board follows.
+    let agent = t.user_token("amy@shop.test", "Amy", "agent").await;
+    let me: serde_json::Value = t.get("/api/v1/me", &agent).await.json().await.unwrap();
+    let member = format!("/api/v1/teams/{}/members/{}", team["id"], me["user_id"]);
+    t.put(&member, &t.admin_token, &json!({})).await;
+    t.put(
+        "/api/v1/me/availability",
+        &agent,
+        &json!({ "availability": "online" }),
+    )
+    .await;
+    wait_text(&sup, "#routing-board .load", "1 / 10").await;
+    wait_text(&sup, "#routing-board .waiting-count", "0 waiting").await;
+    screenshot(&sup, "queues-taken").await;
+    sup.goto(&t.url("/app/settings/routing")).await.unwrap();
+    screenshot(&sup, "routing-settings").await;
+    sup.close().await.unwrap();
+}
+
+/// Saves what the browser shows as `<name>.png` when KEFU_SCREENSHOT_DIR is set.
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("KEFU_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), c.screenshot().await.unwrap()).unwrap();
+    }
+}

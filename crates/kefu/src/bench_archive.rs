@@ -190,7 +190,7 @@ async fn count_contacts(db: &Db) -> anyhow::Result<i64> {
     Ok(n)
 }
 
-fn replace_database(url: &str, name: &str) -> String {
+pub(crate) fn replace_database(url: &str, name: &str) -> String {
     let (head, tail) = url
         .split_once('?')
         .map_or((url, None), |(h, t)| (h, Some(t)));
@@ -682,7 +682,7 @@ fn urlencode(s: &str) -> String {
     out
 }
 
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
     let i = ((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1;
     samples[i].as_secs_f64() * 1000.0

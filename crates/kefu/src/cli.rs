@@ -58,6 +58,8 @@ pub enum BenchWhat {
     Import(crate::bench_import::BenchImportArgs),
     /// Search and list a generated archive of 1,000,000 contacts, beside the bare SQL.
     Archive(crate::bench_archive::ArchiveBenchArgs),
+    /// Routing decisions and the supervisors' queue view at 100 agents and 100,000 open tickets.
+    Routing(crate::bench_routing::RoutingBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +121,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Archive(args)),
             ..
         }) => crate::bench_archive::run(args).await,
+        Command::Bench(BenchCommand {
+            what: Some(BenchWhat::Routing(args)),
+            ..
+        }) => crate::bench_routing::run(args).await,
         Command::Bench(b) => crate::bench::run(b.messages).await,
     }
 }

@@ -18,6 +18,7 @@ mod backfill;
 mod calendars;
 mod duplicates;
 mod imports;
+mod routing;
 mod scripts;
 mod sla_clocks;
 mod tickets;
@@ -63,6 +64,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "business calendars and SLA policies",
         statements: calendars::calendars,
+    },
+    Migration {
+        version: 9,
+        name: "routing",
+        statements: routing::routing,
     },
     Migration {
         version: 10,

@@ -12,6 +12,7 @@ pub mod merge;
 pub mod openapi;
 pub mod organisations;
 pub mod people;
+pub mod routing;
 pub mod scripts;
 pub mod sla_policies;
 pub mod tickets;

@@ -58,6 +58,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::calendars::CalendarsApi::openapi(),
         super::sla_policies::SlaPoliciesApi::openapi(),
         super::scripts::ScriptsApi::openapi(),
+        super::routing::RoutingApi::openapi(),
     ] {
         doc.merge(part);
     }

@@ -6,6 +6,7 @@ pub mod calendars;
 pub mod conversations;
 pub mod customers;
 pub mod duplicates;
+pub mod routing;
 pub mod scripts;
 pub mod settings;
 pub mod sla_policies;

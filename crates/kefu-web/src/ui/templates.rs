@@ -79,6 +79,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         "script_form.html",
         include_str!("../../templates/script_form.html"),
     ),
+    (
+        "routing_queues.html",
+        include_str!("../../templates/routing_queues.html"),
+    ),
+    (
+        "routing_board.html",
+        include_str!("../../templates/routing_board.html"),
+    ),
+    (
+        "routing_settings.html",
+        include_str!("../../templates/routing_settings.html"),
+    ),
+    (
+        "routing_rule.html",
+        include_str!("../../templates/routing_rule.html"),
+    ),
+    (
+        "routing_rule_form.html",
+        include_str!("../../templates/routing_rule_form.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

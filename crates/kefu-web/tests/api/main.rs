@@ -11,6 +11,7 @@ mod helpers;
 mod merge;
 mod openapi;
 mod people;
+mod routing;
 mod scripts;
 mod sla;
 mod sla_clocks;
