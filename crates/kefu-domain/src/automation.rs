@@ -245,13 +245,13 @@ mod tests {
         let reply = Action::Reply {
             text: "您好".into(),
         };
-        assert!(check_parts(&[], &[reply.clone()]).is_ok());
+        assert!(check_parts(&[], std::slice::from_ref(&reply)).is_ok());
         assert_eq!(check_parts(&[], &[]).unwrap_err().code, "required");
         let blank = Condition::MessageContains {
             any: vec![" ".into()],
         };
         assert_eq!(
-            check_parts(&[blank], &[reply.clone()]).unwrap_err().code,
+            check_parts(&[blank], std::slice::from_ref(&reply)).unwrap_err().code,
             "empty_condition"
         );
         let nobody = Action::Assign {

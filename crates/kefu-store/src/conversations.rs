@@ -386,11 +386,11 @@ pub async fn assign(
         .value(Conversations::TeamId, team_id)
         .value(
             Conversations::HeldByUserId,
-            unless_handed_off(Expr::val(assignee_id).into(), Conversations::HeldByUserId),
+            unless_handed_off(Expr::val(assignee_id), Conversations::HeldByUserId),
         )
         .value(
             Conversations::HeldSince,
-            unless_handed_off(Expr::val(now).into(), Conversations::HeldSince),
+            unless_handed_off(Expr::val(now), Conversations::HeldSince),
         )
         .value(Conversations::UpdatedAt, now)
         .value(Conversations::LastActivityAt, now)

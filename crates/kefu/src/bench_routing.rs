@@ -219,6 +219,7 @@ async fn generate(app: &App, args: &RoutingBenchArgs) -> anyhow::Result<World> {
             greeting: None,
             auto_reply: None,
             team_id: team,
+            shop_name: None,
         };
         let token = format!("bench-{name}");
         inbox_ids.push(
