@@ -251,7 +251,9 @@ mod tests {
             any: vec![" ".into()],
         };
         assert_eq!(
-            check_parts(&[blank], std::slice::from_ref(&reply)).unwrap_err().code,
+            check_parts(&[blank], std::slice::from_ref(&reply))
+                .unwrap_err()
+                .code,
             "empty_condition"
         );
         let nobody = Action::Assign {
