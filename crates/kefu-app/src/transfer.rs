@@ -119,6 +119,8 @@ struct RunState {
     seen: HashMap<(String, String), usize>,
     /// Organisations by name key, found or created for contacts' company column.
     organisations: HashMap<String, (i64, String)>,
+    /// Organisations created for the current batch, to index for duplicates in one go.
+    created_organisations: Vec<kefu_store::organisations::OrganisationRow>,
     counts: Counts,
 }
 

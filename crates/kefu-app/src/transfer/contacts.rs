@@ -173,7 +173,7 @@ pub(super) async fn organisation_for(
     };
     fields.search_tokens = crate::organisations::search_tokens(&fields);
     let row = organisations::insert(tx, &fields, now).await?;
-    crate::merge::index_organisation(tx, &row).await?;
+    state.created_organisations.push(row.clone());
     kefu_store::audit::record_in(
         tx,
         actor_id,
@@ -252,8 +252,10 @@ pub(super) async fn write_contacts(
     }
     imports::insert_identities(tx, &new_identities, now).await?;
     imports::insert_tags(tx, "contact", &new_tags).await?;
-    // The duplicates view's keys, as the contact form keeps them, for the whole batch.
+    // The duplicates view's keys, as the forms keep them, for the whole batch.
     crate::merge::index_contacts(tx, &touched).await?;
+    let created = std::mem::take(&mut state.created_organisations);
+    crate::merge::index_organisations(tx, &created).await?;
     Ok(())
 }
 
