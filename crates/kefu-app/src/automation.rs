@@ -121,7 +121,7 @@ async fn apply_one(
                 now,
             )
             .await?;
-            ticket_changed(app, tx, id, now).await?;
+            ticket_changed(tx, id, now).await?;
         }
         Action::SetPriority { priority } => {
             let p = Priority::parse(priority)?.as_str().to_owned();
@@ -135,7 +135,7 @@ async fn apply_one(
                 now,
             )
             .await?;
-            ticket_changed(app, tx, id, now).await?;
+            ticket_changed(tx, id, now).await?;
         }
         Action::AddLabel { label } => {
             let label = crate::archive::tags("label", std::slice::from_ref(label))?;
@@ -179,7 +179,7 @@ async fn apply_one(
                 .into());
             }
             conversations::set_status(tx, id, s.as_str(), None, now).await?;
-            crate::sla_clocks::status_changed(app, tx, id, now).await?;
+            crate::sla_clocks::status_changed(tx, id, now).await?;
         }
         Action::Notify {
             roles,
@@ -204,9 +204,9 @@ async fn apply_one(
 }
 
 /// Re-targets the SLA clocks after a rule or macro changed the type or priority.
-async fn ticket_changed(app: &App, tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
+async fn ticket_changed(tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
     if let Some(row) = conversations::find_in_tx(tx, id).await? {
-        crate::sla_clocks::on_ticket_changed(app, tx, &row, now).await?;
+        crate::sla_clocks::on_ticket_changed(tx, &row, now).await?;
     }
     Ok(())
 }

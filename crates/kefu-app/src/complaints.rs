@@ -250,7 +250,7 @@ pub async fn close_complaint(
         })?;
     complaints::close(&mut tx, id, &resolution, task.id, actor.user_id, now).await?;
     conversations::set_status(&mut tx, id, "resolved", None, now).await?;
-    crate::sla_clocks::status_changed(app, &mut tx, id, now).await?;
+    crate::sla_clocks::status_changed(&mut tx, id, now).await?;
     let detail = json!({ "resolution": resolution, "follow_up_task": task.id }).to_string();
     audit::record_in(
         &mut tx,

@@ -197,7 +197,7 @@ pub(crate) async fn write_message(
         .await?
         .apply(&mut updated);
     let from_agent = matches!(author, Author::Agent(..));
-    crate::sla_clocks::on_message(app, tx, &updated, kind, from_agent, now).await?;
+    crate::sla_clocks::on_message(tx, &updated, kind, from_agent, now).await?;
     let message = MessageRow {
         id,
         conversation_id: conversation.id,
@@ -374,7 +374,7 @@ pub async fn set_status(
     let before = get_conversation(app, actor, id).await?;
     let mut tx = app.db.begin().await?;
     conversations::set_status(&mut tx, id, status.as_str(), until, now).await?;
-    crate::sla_clocks::status_changed(app, &mut tx, id, now).await?;
+    crate::sla_clocks::status_changed(&mut tx, id, now).await?;
     if let Some(t) = until {
         jobs::enqueue(
             &mut tx,
@@ -419,7 +419,7 @@ pub(crate) async fn wake_snoozed(app: &App, id: i64) -> AppResult<bool> {
         return Ok(false);
     }
     conversations::set_status(&mut tx, id, "open", None, now).await?;
-    crate::sla_clocks::status_changed(app, &mut tx, id, now).await?;
+    crate::sla_clocks::status_changed(&mut tx, id, now).await?;
     conversation_changed(app, tx, id, 0).await?;
     Ok(true)
 }

@@ -48,13 +48,19 @@ fn keep(row: &mut ClockRow, clock: &SlaClock, cal: &BusinessCalendar) {
     row.due_at = clock.due(cal).map(|t| t.as_millisecond());
 }
 
-async fn calendar(app: &App, id: i64) -> AppResult<BusinessCalendar> {
-    crate::calendars::load_calendar(app, id).await
+/// A clock's calendar, read in the transaction (the message path holds one pooled
+/// connection and must not wait for a second).
+async fn calendar(tx: &mut Tx, id: i64) -> AppResult<BusinessCalendar> {
+    let row = kefu_store::calendars::find_in_tx(tx, id)
+        .await?
+        .ok_or(crate::AppError::NotFound("calendar"))?;
+    row.to_calendar()
+        .map_err(|e| crate::AppError::Internal(format!("stored calendar {id} is invalid: {e}")))
 }
 
 /// The facts SLA policies are chosen by.
-async fn facts(app: &App, tx: &mut Tx, row: &ConversationRow) -> AppResult<TicketFacts> {
-    let channel = kefu_store::inboxes::find(&app.db, row.inbox_id)
+async fn facts(tx: &mut Tx, row: &ConversationRow) -> AppResult<TicketFacts> {
+    let channel = kefu_store::inboxes::find_in_tx(tx, row.inbox_id)
         .await?
         .map(|i| i.channel);
     let contact = kefu_store::contacts::find_in_tx(tx, row.contact_id).await?;
@@ -107,14 +113,8 @@ fn new_clock(
 }
 
 /// Saves a clock and schedules its warning and due checks.
-async fn save(
-    app: &App,
-    tx: &mut Tx,
-    mut row: ClockRow,
-    clock: &SlaClock,
-    now: i64,
-) -> AppResult<ClockRow> {
-    let cal = calendar(app, row.calendar_id).await?;
+async fn save(tx: &mut Tx, mut row: ClockRow, clock: &SlaClock, now: i64) -> AppResult<ClockRow> {
+    let cal = calendar(tx, row.calendar_id).await?;
     keep(&mut row, clock, &cal);
     sla_clocks::save(tx, &row).await?;
     if row.done_at.is_none() {
@@ -138,7 +138,6 @@ async fn save(
 /// A message was written: the first customer message starts the clocks, a later one
 /// starts the next-response clock, an agent's reply stops the response clocks.
 pub(crate) async fn on_message(
-    app: &App,
     tx: &mut Tx,
     row: &ConversationRow,
     kind: MessageKind,
@@ -147,14 +146,14 @@ pub(crate) async fn on_message(
 ) -> AppResult<()> {
     let clocks = sla_clocks::of_conversation(tx, row.id).await?;
     match kind {
-        MessageKind::Incoming if clocks.is_empty() => start(app, tx, row, now).await?,
+        MessageKind::Incoming if clocks.is_empty() => start(tx, row, now).await?,
         MessageKind::Incoming => {
             let answered = clocks
                 .iter()
                 .any(|c| c.kind == FIRST && c.done_at.is_some());
             let waiting = clocks.iter().any(|c| c.kind == NEXT && c.done_at.is_none());
             let policy = match clocks.first().and_then(|c| c.policy_id) {
-                Some(p) => kefu_store::sla_policies::find(&app.db, p).await?,
+                Some(p) => kefu_store::sla_policies::find_in_tx(tx, p).await?,
                 None => None,
             };
             if let (true, false, Some(p)) = (answered, waiting, policy)
@@ -162,7 +161,7 @@ pub(crate) async fn on_message(
             {
                 let fresh = new_clock(row, &p, NEXT, target, now);
                 let clock = clock_of(&fresh);
-                save(app, tx, fresh, &clock, now).await?;
+                save(tx, fresh, &clock, now).await?;
             }
         }
         MessageKind::Outgoing if from_agent => {
@@ -170,30 +169,34 @@ pub(crate) async fn on_message(
                 .into_iter()
                 .filter(|c| c.kind != RESOLUTION && c.done_at.is_none())
             {
-                let cal = calendar(app, c.calendar_id).await?;
+                let cal = calendar(tx, c.calendar_id).await?;
                 let mut clock = clock_of(&c);
                 clock.pause(&cal, ts(now));
                 let mut done = c;
                 done.done_at = Some(now);
-                save(app, tx, done, &clock, now).await?;
+                save(tx, done, &clock, now).await?;
             }
         }
         _ => {}
     }
-    status_changed(app, tx, row.id, now).await
+    status_changed(tx, row.id, now).await
 }
 
 /// Starts a new ticket's clocks under the first policy that matches it.
-async fn start(app: &App, tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<()> {
-    let facts = facts(app, tx, row).await?;
-    let Some(policy) = crate::sla::match_policy(app, &facts).await? else {
+async fn start(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<()> {
+    let policies = kefu_store::sla_policies::list_enabled_in_tx(tx).await?;
+    if policies.is_empty() {
+        return Ok(());
+    }
+    let facts = facts(tx, row).await?;
+    let Some(policy) = crate::sla::first_match(&policies, &facts).cloned() else {
         return Ok(());
     };
     for kind in [FIRST, RESOLUTION] {
         if let Some(target) = target_of(&policy, kind) {
             let fresh = new_clock(row, &policy, kind, target, now);
             let clock = clock_of(&fresh);
-            save(app, tx, fresh, &clock, now).await?;
+            save(tx, fresh, &clock, now).await?;
         }
     }
     Ok(())
@@ -201,7 +204,7 @@ async fn start(app: &App, tx: &mut Tx, row: &ConversationRow, now: i64) -> AppRe
 
 /// The ticket's status changed (or may have): clocks pause while it waits on the
 /// customer, is snoozed or resolved, stop for good when it is closed, run otherwise.
-pub(crate) async fn status_changed(app: &App, tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
+pub(crate) async fn status_changed(tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
     let Some(row) = conversations::find_in_tx(tx, id).await? else {
         return Ok(());
     };
@@ -210,7 +213,7 @@ pub(crate) async fn status_changed(app: &App, tx: &mut Tx, id: i64, now: i64) ->
         if c.done_at.is_some() {
             continue;
         }
-        let cal = calendar(app, c.calendar_id).await?;
+        let cal = calendar(tx, c.calendar_id).await?;
         let mut clock = clock_of(&c);
         let mut next = c.clone();
         if status.pauses_sla() {
@@ -222,7 +225,7 @@ pub(crate) async fn status_changed(app: &App, tx: &mut Tx, id: i64, now: i64) ->
             clock.resume(ts(now));
         }
         if clock != clock_of(&c) || next.done_at != c.done_at {
-            save(app, tx, next, &clock, now).await?;
+            save(tx, next, &clock, now).await?;
         }
     }
     Ok(())
@@ -231,7 +234,6 @@ pub(crate) async fn status_changed(app: &App, tx: &mut Tx, id: i64, now: i64) ->
 /// The ticket's type, priority or team changed: open clocks take the targets of the
 /// policy that matches now (time already used still counts).
 pub(crate) async fn on_ticket_changed(
-    app: &App,
     tx: &mut Tx,
     row: &ConversationRow,
     now: i64,
@@ -240,8 +242,9 @@ pub(crate) async fn on_ticket_changed(
     if clocks.is_empty() {
         return Ok(());
     }
-    let facts = facts(app, tx, row).await?;
-    let Some(policy) = crate::sla::match_policy(app, &facts).await? else {
+    let policies = kefu_store::sla_policies::list_enabled_in_tx(tx).await?;
+    let facts = facts(tx, row).await?;
+    let Some(policy) = crate::sla::first_match(&policies, &facts).cloned() else {
         return Ok(());
     };
     for c in clocks.into_iter().filter(|c| c.done_at.is_none()) {
@@ -251,7 +254,7 @@ pub(crate) async fn on_ticket_changed(
         if c.policy_id == Some(policy.id) && c.target_ms == target {
             continue;
         }
-        let old_cal = calendar(app, c.calendar_id).await?;
+        let old_cal = calendar(tx, c.calendar_id).await?;
         let mut used = clock_of(&c);
         used.pause(&old_cal, ts(now));
         let mut next = c.clone();
@@ -265,7 +268,7 @@ pub(crate) async fn on_ticket_changed(
         if c.running_since.is_some() {
             clock.resume(ts(now));
         }
-        save(app, tx, next, &clock, now).await?;
+        save(tx, next, &clock, now).await?;
     }
     Ok(())
 }
@@ -283,7 +286,7 @@ pub(crate) async fn check(app: &App, conversation_id: i64, kind: &str) -> AppRes
     else {
         return Ok(());
     };
-    let cal = calendar(app, c.calendar_id).await?;
+    let cal = calendar(&mut tx, c.calendar_id).await?;
     let clock = clock_of(&c);
     let due = clock.due(&cal).map(|t| t.as_millisecond());
     let warn = clock

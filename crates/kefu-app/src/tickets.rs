@@ -117,7 +117,7 @@ pub async fn update_ticket(
     if diff.is_empty() {
         return Ok(before);
     }
-    crate::sla_clocks::on_ticket_changed(app, &mut tx, &after, now).await?;
+    crate::sla_clocks::on_ticket_changed(&mut tx, &after, now).await?;
     let detail = serde_json::Value::Object(diff).to_string();
     audit::record_in(
         &mut tx,

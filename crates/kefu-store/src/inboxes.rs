@@ -93,6 +93,19 @@ pub async fn update(tx: &mut Tx, id: i64, f: &InboxFields<'_>) -> StoreResult<In
     .await
 }
 
+/// An inbox read inside a transaction (the message path must not wait for a second
+/// pooled connection while it holds one).
+pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<InboxRow>> {
+    tx.fetch_optional(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(Inboxes::Table)
+            .and_where(Expr::col(Inboxes::Id).eq(id))
+            .take(),
+    )
+    .await
+}
+
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<InboxRow>> {
     db.fetch_optional(
         &Query::select()

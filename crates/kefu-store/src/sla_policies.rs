@@ -222,6 +222,21 @@ fn select() -> sea_query::SelectStatement {
         .take()
 }
 
+pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<PolicyRow>> {
+    tx.fetch_optional(&select().and_where(Expr::col(SlaPolicies::Id).eq(id)).take())
+        .await
+}
+
+/// The enabled policies in evaluation order, inside a transaction (the message path).
+pub async fn list_enabled_in_tx(tx: &mut Tx) -> StoreResult<Vec<PolicyRow>> {
+    tx.fetch_all(
+        &select()
+            .and_where(Expr::col(SlaPolicies::Enabled).eq(true))
+            .take(),
+    )
+    .await
+}
+
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<PolicyRow>> {
     db.fetch_optional(&select().and_where(Expr::col(SlaPolicies::Id).eq(id)).take())
         .await

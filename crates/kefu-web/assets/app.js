@@ -116,6 +116,9 @@ function connect() {
       }
     });
   }
+  for (const kind of ['sla.warning', 'sla.breached', 'task.overdue', 'notification']) {
+    es.addEventListener(kind, (e) => showAlert(kind, JSON.parse(e.data)));
+  }
   if (board) {
     for (const kind of ['conversation.created', 'conversation.updated', 'user.availability',
       'routing.agent_updated', 'routing.team_updated', 'team.member_added', 'team.member_removed']) {
@@ -237,3 +240,46 @@ for (const zone of document.querySelectorAll('input[data-local-zone]')) {
 localTimes();
 scrollToEnd();
 if (csrf) connect();
+
+// Alerts: SLA warnings and breaches, overdue hand-offs and automation notices, shown to the
+// people an event names (by role or by id) wherever they are in the workspace.
+const myRole = document.querySelector('meta[name="kefu-role"]')?.content || '';
+const alerts = document.getElementById('alerts');
+const alertLabels = { 'sla.warning': 'slaWarning', 'sla.breached': 'slaBreached',
+  'task.overdue': 'taskOverdue', 'notification': 'notification' };
+function showAlert(kind, data) {
+  const to = data.notify || {};
+  const mine = (to.user_ids || []).includes(me) || (to.roles || []).includes(myRole)
+    || (myRole === 'admin' && (to.roles || []).length > 0);
+  if (!alerts || !mine) return;
+  const id = data.clock?.conversation_id || data.task?.conversation_id || data.conversation_id;
+  const li = document.createElement('li');
+  li.className = `alert ${kind.replace('.', '-')}`;
+  li.dataset.kind = kind;
+  const a = document.createElement(id ? 'a' : 'span');
+  if (id) a.href = `/app/conversations/${id}?view=all&status=any`;
+  const what = data.ticket_number ? `#${data.ticket_number}` : (data.task?.title || '');
+  a.textContent = [alerts.dataset[alertLabels[kind]], what, data.contact_name || data.text || '']
+    .filter(Boolean).join(' · ');
+  li.append(a);
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.textContent = '×';
+  close.addEventListener('click', () => li.remove());
+  li.append(close);
+  alerts.prepend(li);
+  ding();
+}
+
+// Countdowns to SLA due times (`data-due`, UTC milliseconds), updated every second.
+function countdowns() {
+  for (const el of document.querySelectorAll('[data-due]')) {
+    const left = Number(el.dataset.due) - Date.now();
+    const secs = Math.floor(Math.abs(left) / 1000);
+    const h = Math.floor(secs / 3600), m = Math.floor(secs % 3600 / 60), s = secs % 60;
+    el.textContent = `${left < 0 ? '−' : ''}${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+    el.classList.toggle('late', left < 0);
+  }
+}
+countdowns();
+setInterval(countdowns, 1000);

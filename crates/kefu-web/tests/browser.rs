@@ -654,3 +654,64 @@ async fn screenshot(c: &Client, name: &str) {
         std::fs::write(format!("{dir}/{name}.png"), c.screenshot().await.unwrap()).unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_sees_an_sla_warning_appear_live() {
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let all_day = json!(["00:00-24:00"]);
+    let cal: serde_json::Value = t
+        .post(
+            "/api/v1/calendars",
+            &t.admin_token,
+            &json!({ "name": "24/7", "time_zone": "UTC",
+                     "weekly_hours": { "mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day,
+                                       "fri": all_day, "sat": all_day, "sun": all_day } }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = t
+        .post(
+            "/api/v1/sla-policies",
+            &t.admin_token,
+            &json!({ "name": "首响 20 分钟", "calendar_id": cal["id"], "first_response_minutes": 20 }),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "订单什么时候发货？").await;
+    t.user_token("sup@shop.test", "Sue", "supervisor").await;
+
+    let (_driver, driver_url) = start_driver(driver_path).await;
+    let sup = browser(&driver_url, "en").await;
+    sign_in(&sup, &t.url(""), "sup@shop.test").await;
+    sup.goto(&t.url("/app/conversations?view=all"))
+        .await
+        .unwrap();
+    wait_text(&sup, "#live-state", "Live").await;
+
+    // 16 of the 20 minutes pass without a reply: the 75 % warning fires.
+    let mut tx = t.app().db.begin().await.unwrap();
+    tx.execute_raw(&format!(
+        "UPDATE sla_clocks SET running_since = running_since - {} WHERE conversation_id = {conversation}",
+        16 * 60_000
+    ))
+    .await
+    .unwrap();
+    tx.execute_raw("UPDATE jobs SET run_at = 0 WHERE kind = 'sla.check'")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    kefu_app::jobs::run_due(t.app()).await.unwrap();
+
+    let alert = wait_text(&sup, "#alerts .alert", "SLA warning").await;
+    assert!(
+        alert.contains(&format!("#{}", conversation + 10_000)),
+        "{alert}"
+    );
+    sup.close().await.unwrap();
+}

@@ -54,6 +54,7 @@ pub async fn panel(
         tasks => tasks::ticket_tasks(app, actor, row.id).await?,
         links => tickets::list_links(app, actor, row.id).await?,
         complaint,
+        clocks => kefu_app::sla_clocks::clocks(app, actor, row.id).await?,
         can_decide => actor.role.allows(Permission::AssignOthers),
     })
 }

@@ -249,3 +249,21 @@ async fn tickets_no_policy_matches_carry_no_clocks() {
     let (id, _) = t.conversation(&widget, "hello").await;
     assert!(clocks(&t, id).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_ticket_panel_shows_due_times_with_a_countdown_and_alerts_have_a_place() {
+    let t = TestApp::spawn().await;
+    round_the_clock_policy(&t, 30, 240).await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (id, _) = t.conversation(&widget, "在吗？").await;
+    let due = clock(&clocks(&t, id).await, "first_response")
+        .due_at
+        .unwrap();
+    let admin = crate::ui::Session::admin(&t).await;
+    let (status, html) = admin.page(&t, &format!("/app/conversations/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("data-due=\"{due}\"")), "{html}");
+    assert!(
+        html.contains("id=\"alerts\"") && html.contains("name=\"kefu-role\" content=\"admin\"")
+    );
+}
