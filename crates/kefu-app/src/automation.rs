@@ -299,7 +299,7 @@ async fn run_rules(
             channel: &channel,
             customer_level: level.as_deref(),
             customer_tags: &tags,
-            business_open: None,
+            business_open: crate::calendars::inbox_open(tx, row.inbox_id, now_ms()).await?,
         };
         if all_hold(&rule.conditions.0, &facts) {
             apply_actions(app, tx, id, &rule.actions.0, Doer::Rule(rule.id)).await?;

@@ -276,3 +276,55 @@ pub async fn preview_due(
         due_ms: due.as_millisecond(),
     })
 }
+
+/// Whether an inbox's business hours are open at `now` (`None`: the inbox keeps no
+/// calendar, so it is always open). Read in the caller's transaction.
+pub(crate) async fn inbox_open(
+    tx: &mut kefu_store::Tx,
+    inbox_id: i64,
+    now: i64,
+) -> AppResult<Option<bool>> {
+    let Some(id) = kefu_store::inboxes::calendar_of(tx, inbox_id).await? else {
+        return Ok(None);
+    };
+    let Some(row) = calendars::find_in_tx(tx, id).await? else {
+        return Ok(None);
+    };
+    let calendar = row
+        .to_calendar()
+        .map_err(|e| AppError::Internal(format!("stored calendar {id} is invalid: {e}")))?;
+    let at =
+        jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Some(calendar.is_open(at)))
+}
+
+/// Sets the business calendar an inbox keeps hours by (admins; `None` clears it).
+pub async fn set_inbox_calendar(
+    app: &App,
+    actor: &Actor,
+    inbox_id: i64,
+    calendar_id: Option<i64>,
+) -> AppResult<()> {
+    actor.require(Permission::ManageInboxes)?;
+    let mut tx = app.db.begin().await?;
+    if let Some(c) = calendar_id {
+        calendars::find_in_tx(&mut tx, c)
+            .await?
+            .ok_or(AppError::NotFound("calendar"))?;
+    }
+    if kefu_store::inboxes::set_calendar(&mut tx, inbox_id, calendar_id).await? == 0 {
+        return Err(AppError::NotFound("inbox"));
+    }
+    let detail = serde_json::json!({ "calendar_id": calendar_id }).to_string();
+    kefu_store::audit::record_in(
+        &mut tx,
+        Some(actor.user_id),
+        "inbox.calendar_set",
+        &format!("inbox:{inbox_id}"),
+        &detail,
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

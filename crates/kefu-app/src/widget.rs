@@ -243,8 +243,10 @@ async fn receive(
             });
         }
     };
+    // Nobody of the team online, or outside the inbox's business hours: once per conversation.
+    let closed = crate::calendars::inbox_open(&mut tx, inbox.id, now_ms()).await? == Some(false);
     if let Some(text) = inbox.auto_reply.as_deref()
-        && !users::anyone_online(&mut tx, inbox.team_id).await?
+        && (closed || !users::anyone_online(&mut tx, inbox.team_id).await?)
         && conversations::claim_auto_reply(&mut tx, conversation.id).await?
     {
         let reply = MessageBody::parse(text)?;

@@ -138,3 +138,29 @@ pub async fn list(db: &Db) -> StoreResult<Vec<InboxRow>> {
     )
     .await
 }
+
+/// The business calendar an inbox keeps hours by, if any.
+pub async fn calendar_of(tx: &mut Tx, id: i64) -> StoreResult<Option<i64>> {
+    let row: Option<(Option<i64>,)> = tx
+        .fetch_optional(
+            &Query::select()
+                .column(sea_query::Alias::new("calendar_id"))
+                .from(Inboxes::Table)
+                .and_where(Expr::col(Inboxes::Id).eq(id))
+                .take(),
+        )
+        .await?;
+    Ok(row.and_then(|(c,)| c))
+}
+
+/// Sets (or clears) the business calendar of an inbox; 0 when there is no such inbox.
+pub async fn set_calendar(tx: &mut Tx, id: i64, calendar_id: Option<i64>) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(Inboxes::Table)
+            .value(sea_query::Alias::new("calendar_id"), calendar_id)
+            .and_where(Expr::col(Inboxes::Id).eq(id))
+            .take(),
+    )
+    .await
+}

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             "/inboxes/{id}",
             get(inboxes::get_inbox).put(inboxes::update_inbox),
         )
+        .route("/inboxes/{id}/calendar", put(inboxes::set_inbox_calendar))
         .route(
             "/inboxes/{id}/messages",
             post(inboxes::post_inbound_message),

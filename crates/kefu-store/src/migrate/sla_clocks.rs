@@ -1,5 +1,6 @@
 //! Migration 12: each ticket's SLA clocks (first response, next response, resolution),
-//! kept as they change so no page recomputes them, and the breaches for reports.
+//! kept as they change so no page recomputes them, the breaches for reports, and each
+//! inbox's business calendar.
 
 use crate::db::Backend;
 
@@ -42,5 +43,10 @@ pub(super) fn sla_clocks(b: Backend) -> Vec<String> {
             )"
         ),
         "CREATE INDEX ix_sla_breaches_time ON sla_breaches (created_at, id)".into(),
+        // An inbox's business hours: outside them its auto-reply goes out, and automation
+        // rules can tell (no calendar: always open).
+        "ALTER TABLE inboxes ADD COLUMN calendar_id BIGINT NULL \
+         REFERENCES business_calendars (id) ON DELETE SET NULL"
+            .into(),
     ]
 }

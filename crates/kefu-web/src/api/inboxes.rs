@@ -85,6 +85,26 @@ pub async fn get_inbox(
     Ok(Json(inboxes::get_inbox(&s.app, &actor, id).await?))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct InboxCalendar {
+    /// The business calendar the inbox keeps hours by; null: always open.
+    pub calendar_id: Option<i64>,
+}
+
+/// Sets the inbox's business hours (admins): outside them its auto-reply goes out once per
+/// conversation, and automation rules can tell.
+#[utoipa::path(put, path = "/api/v1/inboxes/{id}/calendar", tag = "inboxes", params(("id" = i64, Path)), request_body = InboxCalendar,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn set_inbox_calendar(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<InboxCalendar>,
+) -> ApiResult<StatusCode> {
+    kefu_app::calendars::set_inbox_calendar(&s.app, &actor, id, req.calendar_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(put, path = "/api/v1/inboxes/{id}", tag = "inboxes", params(("id" = i64, Path)), request_body = UpdateInbox,
     responses((status = 200, body = InboxRow), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_inbox(

@@ -21,7 +21,7 @@ Live events: GET /api/v1/events/stream is a Server-Sent Events stream (event nam
     paths(
         me::get_me, me::set_availability, me::list_tokens, me::create_token, me::revoke_token,
         people::list_users, people::create_user, people::set_user_department, people::list_teams, people::create_team, people::add_team_member, people::remove_team_member,
-        inboxes::list_inboxes, inboxes::create_inbox, inboxes::get_inbox, inboxes::update_inbox, inboxes::post_inbound_message,
+        inboxes::list_inboxes, inboxes::create_inbox, inboxes::get_inbox, inboxes::update_inbox, inboxes::set_inbox_calendar, inboxes::post_inbound_message,
         contacts::list_contacts, contacts::create_contact, contacts::get_contact, contacts::update_contact,
         organisations::list_organisations, organisations::create_organisation, organisations::get_organisation, organisations::update_organisation,
         archive::list_choices, archive::add_choice, archive::list_custom_fields, archive::create_custom_field,

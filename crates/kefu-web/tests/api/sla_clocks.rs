@@ -267,3 +267,75 @@ async fn the_ticket_panel_shows_due_times_with_a_countdown_and_alerts_have_a_pla
         html.contains("id=\"alerts\"") && html.contains("name=\"kefu-role\" content=\"admin\"")
     );
 }
+
+#[tokio::test]
+async fn outside_business_hours_the_auto_reply_goes_out_once_even_with_agents_online() {
+    let t = TestApp::spawn().await;
+    let (inbox, widget) = t
+        .widget_inbox(Some("您好，现在是非工作时间，我们上班后第一时间回复您。"))
+        .await;
+    let agent = t.user_token("a@shop.test", "小王", "agent").await;
+    t.put(
+        "/api/v1/me/availability",
+        &agent,
+        &json!({ "availability": "online" }),
+    )
+    .await;
+    // Open one hour a week, on a day that is not today: closed now.
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .weekday()
+        .to_monday_zero_offset() as usize;
+    let other = days[(today + 3) % 7];
+    let (status, cal) = body(
+        t.post(
+            "/api/v1/calendars",
+            &t.admin_token,
+            &json!({ "name": "weekly hour", "time_zone": "UTC", "weekly_hours": { other: ["10:00-11:00"] } }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{cal}");
+    let path = format!("/api/v1/inboxes/{inbox}/calendar");
+    let agent_try = t
+        .put(&path, &agent, &json!({ "calendar_id": cal["id"] }))
+        .await;
+    assert_eq!(agent_try.status(), StatusCode::FORBIDDEN);
+    let missing = t
+        .put(&path, &t.admin_token, &json!({ "calendar_id": 999_999 }))
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    // Open all the time (no calendar) with an agent online: no auto-reply.
+    let (open_hours, _) = t.conversation(&widget, "在吗").await;
+    let r = t
+        .put(&path, &t.admin_token, &json!({ "calendar_id": cal["id"] }))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (after_hours, visitor) = t.conversation(&widget, "在吗？").await;
+    t.visitor_says(&widget, &visitor, "还有人吗", None).await;
+
+    let outgoing = |id: i64| {
+        let t = &t;
+        async move {
+            let (_, v) = body(
+                t.get(
+                    &format!("/api/v1/conversations/{id}/messages"),
+                    &t.admin_token,
+                )
+                .await,
+            )
+            .await;
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["kind"] == "outgoing")
+                .count()
+        }
+    };
+    assert_eq!(outgoing(open_hours).await, 0);
+    assert_eq!(outgoing(after_hours).await, 1, "once per conversation");
+}
