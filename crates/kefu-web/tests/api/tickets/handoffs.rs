@@ -419,3 +419,84 @@ async fn a_complaint_closes_only_with_a_resolution_and_a_follow_up() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_thousand_deadlines_due_at_once_fire_once_each_with_two_instances() {
+    let t = TestApp::spawn().await;
+    let db = &t.app().db;
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..1_000 {
+        let task = kefu_store::tasks::insert(
+            &mut tx,
+            &kefu_store::tasks::NewTask {
+                kind: "follow_up",
+                title: &format!("回访 {i}"),
+                note: None,
+                conversation_id: None,
+                contact_id: None,
+                assignee_id: None,
+                department: None,
+                to_role: Some("supervisor"),
+                due_at: Some(1),
+                created_by: None,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        kefu_store::jobs::enqueue(
+            &mut tx,
+            kefu_app::tasks::TASK_DUE,
+            &format!("{}:1", task.id),
+            &json!({ "task_id": task.id }),
+            1,
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let before = kefu_store::events::latest_id(db).await.unwrap();
+
+    // A second instance on PostgreSQL; on SQLite (one instance) two workers of it.
+    let other = if t.db_place.is_postgres() {
+        kefu_app::App::start(
+            t.db_place.open_again().await,
+            kefu_app::AppConfig::default(),
+        )
+        .await
+        .unwrap()
+    } else {
+        t.app().clone()
+    };
+    let (a, b) = tokio::join!(
+        kefu_app::jobs::run_due(t.app()),
+        kefu_app::jobs::run_due(&other)
+    );
+    a.unwrap();
+    b.unwrap();
+
+    assert_eq!(kefu_store::jobs::pending_count(db).await.unwrap(), 0);
+    let mut overdue = 0;
+    let mut after = before;
+    loop {
+        let page = kefu_store::events::list_after(db, after, None, 500)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        overdue += page.iter().filter(|e| e.kind == "task.overdue").count();
+    }
+    assert_eq!(overdue, 1_000, "each deadline fired exactly once in effect");
+    let flagged: Value = t
+        .get("/api/v1/tasks?scope=overdue", &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        flagged.as_array().unwrap().len(),
+        200,
+        "the list shows the first 200"
+    );
+}
