@@ -211,13 +211,12 @@ async fn ticket_changed(tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// The facts a rule's conditions are checked against.
+/// The facts a rule's conditions are checked against, read in the rules' transaction.
 async fn facts_of(
-    app: &App,
     tx: &mut Tx,
     row: &ConversationRow,
 ) -> AppResult<(String, Option<String>, Vec<String>)> {
-    let channel = inboxes::find(&app.db, row.inbox_id)
+    let channel = inboxes::find_in_tx(tx, row.inbox_id)
         .await?
         .map(|i| i.channel)
         .unwrap_or_default();
@@ -290,7 +289,7 @@ async fn run_rules(
         let Some(row) = conversations::find_in_tx(tx, id).await? else {
             return Ok(());
         };
-        let (channel, level, tags) = facts_of(app, tx, &row).await?;
+        let (channel, level, tags) = facts_of(tx, &row).await?;
         let facts = Facts {
             message: message.as_deref(),
             ticket_type: row.ticket_type.as_deref(),

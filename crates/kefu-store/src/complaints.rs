@@ -84,26 +84,20 @@ pub async fn open(
     .await
 }
 
+fn of_ticket(conversation_id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(COLUMNS)
+        .from(Complaints::Table)
+        .and_where(Expr::col(Complaints::ConversationId).eq(conversation_id))
+        .take()
+}
+
 pub async fn find(db: &Db, conversation_id: i64) -> StoreResult<Option<ComplaintRow>> {
-    db.fetch_optional(
-        &Query::select()
-            .columns(COLUMNS)
-            .from(Complaints::Table)
-            .and_where(Expr::col(Complaints::ConversationId).eq(conversation_id))
-            .take(),
-    )
-    .await
+    db.fetch_optional(&of_ticket(conversation_id)).await
 }
 
 pub async fn find_in_tx(tx: &mut Tx, conversation_id: i64) -> StoreResult<Option<ComplaintRow>> {
-    tx.fetch_optional(
-        &Query::select()
-            .columns(COLUMNS)
-            .from(Complaints::Table)
-            .and_where(Expr::col(Complaints::ConversationId).eq(conversation_id))
-            .take(),
-    )
-    .await
+    tx.fetch_optional(&of_ticket(conversation_id)).await
 }
 
 /// Records the decision on an open complaint; 0 when it is closed.

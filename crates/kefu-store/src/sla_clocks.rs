@@ -52,28 +52,23 @@ crate::record! {
     }
 }
 
-pub async fn of_conversation(tx: &mut Tx, id: i64) -> StoreResult<Vec<ClockRow>> {
-    tx.fetch_all(
-        &Query::select()
-            .columns(COLUMNS.map(col))
-            .from(t())
-            .and_where(Expr::col(col("conversation_id")).eq(id))
-            .order_by(col("kind"), Order::Asc)
-            .take(),
-    )
-    .await
+fn of_ticket(id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(COLUMNS.map(col))
+        .from(t())
+        .and_where(Expr::col(col("conversation_id")).eq(id))
+        .order_by(col("kind"), Order::Asc)
+        .take()
 }
 
+/// A ticket's clocks inside the transaction that changes them.
+pub async fn of_conversation(tx: &mut Tx, id: i64) -> StoreResult<Vec<ClockRow>> {
+    tx.fetch_all(&of_ticket(id)).await
+}
+
+/// A ticket's clocks, for showing them.
 pub async fn list(db: &Db, id: i64) -> StoreResult<Vec<ClockRow>> {
-    db.fetch_all(
-        &Query::select()
-            .columns(COLUMNS.map(col))
-            .from(t())
-            .and_where(Expr::col(col("conversation_id")).eq(id))
-            .order_by(col("kind"), Order::Asc)
-            .take(),
-    )
-    .await
+    db.fetch_all(&of_ticket(id)).await
 }
 
 /// Writes a clock (insert or replace).

@@ -73,11 +73,22 @@ async fn submit<T>(
     id: i64,
     run: impl Future<Output = Result<T, AppError>>,
 ) -> Response {
+    submit_then(s, ui, csrf, run, |_| to_ticket(id)).await
+}
+
+/// Like [`submit`], with where to go next decided by the result.
+async fn submit_then<T>(
+    s: &AppState,
+    ui: &UiActor,
+    csrf: &str,
+    run: impl Future<Output = Result<T, AppError>>,
+    next: impl FnOnce(T) -> Response,
+) -> Response {
     if let Some(r) = csrf_rejection(ui, csrf) {
         return r;
     }
     match run.await {
-        Ok(_) => to_ticket(id),
+        Ok(done) => next(done),
         Err(e) => failed(s, ui, e),
     }
 }
@@ -208,13 +219,8 @@ async fn split_ticket(
     Path(id): Path<i64>,
     Form(f): Form<SplitForm>,
 ) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
-    match tickets::split_ticket(&s.app, &ui.actor, id, f.message_id).await {
-        Ok(created) => to_ticket(created.id),
-        Err(e) => failed(&s, &ui, e),
-    }
+    let run = tickets::split_ticket(&s.app, &ui.actor, id, f.message_id);
+    submit_then(&s, &ui, &f.csrf, run, |created| to_ticket(created.id)).await
 }
 
 #[derive(Deserialize)]
@@ -327,17 +333,12 @@ async fn complete_task(
     Path(id): Path<i64>,
     Form(f): Form<CompleteForm>,
 ) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
     let done = TaskDone {
         result: Some(f.result),
         cancel: f.cancel.is_some(),
     };
-    match tasks::complete_task(&s.app, &ui.actor, id, &done).await {
-        Ok(_) => back("/app/tasks"),
-        Err(e) => failed(&s, &ui, e),
-    }
+    let run = tasks::complete_task(&s.app, &ui.actor, id, &done);
+    submit_then(&s, &ui, &f.csrf, run, |_| back("/app/tasks")).await
 }
 
 /// Open tasks the agent holds (theirs, their department's, their role's) and, for

@@ -5,10 +5,7 @@ use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn body(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+use crate::helpers::status_and_json as body;
 
 async fn conversation(t: &TestApp, id: i64) -> Value {
     body(

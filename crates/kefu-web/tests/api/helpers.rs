@@ -478,3 +478,9 @@ impl EventStream {
         }
     }
 }
+
+/// A response's status and JSON body (`null` when it has none).
+pub async fn status_and_json(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}

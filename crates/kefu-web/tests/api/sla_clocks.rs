@@ -6,10 +6,7 @@ use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn body(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+use crate::helpers::status_and_json as body;
 
 /// A calendar open around the clock and a policy of `first`/`resolution` minutes for
 /// urgent-or-any tickets on it.

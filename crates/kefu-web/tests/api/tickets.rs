@@ -7,10 +7,7 @@ use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn body(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+pub(super) use crate::helpers::status_and_json as body;
 
 async fn ticket(t: &TestApp, id: i64) -> Value {
     let (status, v) = body(
