@@ -29,7 +29,11 @@ fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a secret, hex: how tokens and session ids are stored.
 pub fn sha256_hex(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    sha256_hex_bytes(secret.as_bytes())
+}
+
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 pub fn check_password_rules(password: &str) -> Result<(), Invalid> {

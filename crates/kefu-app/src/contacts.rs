@@ -467,10 +467,7 @@ pub struct ContactListQuery {
 /// Parses a typed search into both databases' query forms; nothing searchable → `None`.
 pub fn text_query(q: &Option<String>) -> Option<TextQuery> {
     let parsed = Query::parse(q.as_deref()?);
-    (!parsed.is_empty()).then(|| TextQuery {
-        fts5: parsed.to_fts5(),
-        tsquery: parsed.to_tsquery(),
-    })
+    (!parsed.is_empty()).then(|| parsed.to_text_query())
 }
 
 /// A `key:value` custom filter, with the key checked as an identifier.

@@ -1,5 +1,6 @@
 //! Conversations: lists, the thread, replies and notes, assignment, status.
 
+use crate::attachments::{AttachmentInfo, MessageView, StoredFile, Upload, Viewer};
 use crate::events::{append, commit};
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::time::now_ms;
@@ -54,6 +55,8 @@ pub struct ListQuery {
     pub contact_id: Option<i64>,
     /// A `ticket_type` list key.
     pub ticket_type: Option<String>,
+    /// Words a message or the subject must hold, or a ticket number (`#10023`).
+    pub q: Option<String>,
     pub after: Option<(i64, i64)>,
     pub limit: u64,
 }
@@ -89,10 +92,22 @@ pub async fn list_conversations(
         inbox_id: q.inbox_id,
         contact_id: q.contact_id,
         ticket_type: q.ticket_type.clone(),
+        search: crate::conversation_search::parse(q.q.as_deref()),
         after: q.after,
         limit: q.limit.clamp(1, MAX_PAGE),
     };
     Ok(conversations::list(&app.db, &filter).await?)
+}
+
+/// Whether conversation `id` belongs in a list searched for `q` (see [`ListQuery::q`]).
+pub async fn matches_search(app: &App, actor: &Actor, id: i64, q: &str) -> AppResult<bool> {
+    actor.require(Permission::WorkConversations)?;
+    match crate::conversation_search::parse(Some(q)) {
+        Some(search) => {
+            Ok(kefu_store::message_search::conversation_matches(&app.db, id, &search).await?)
+        }
+        None => Ok(true),
+    }
 }
 
 pub async fn get_conversation(app: &App, actor: &Actor, id: i64) -> AppResult<ConversationRow> {
@@ -139,14 +154,17 @@ pub(crate) enum Author<'a> {
     Agent(i64, &'a str),
     /// The conversation's customer.
     Contact(i64),
+    /// A machine writing for the customer (an out-of-office reply, a bounce, a mailing
+    /// list): stored, but it neither reopens the conversation nor starts SLA clocks.
+    ContactRobot(i64),
     /// kefu itself (auto-replies).
     System,
 }
 
 /// Writes a message into a conversation inside `tx`: idempotent by client id,
 /// counters kept on write, the event appended. `Err(existing)` when the client id
-/// was used before. Four statements: insert, counters (RETURNING), event, and —
-/// only for a repeated client id — the earlier message.
+/// was used before. Four statements: insert (with the body's search tokens), counters
+/// (RETURNING), event, and — only for a repeated client id — the earlier message.
 pub(crate) async fn write_message(
     app: &App,
     tx: &mut Tx,
@@ -156,10 +174,50 @@ pub(crate) async fn write_message(
     author: Author<'_>,
     client_id: Option<&str>,
 ) -> AppResult<Result<MessageRow, MessageRow>> {
+    let text = Written {
+        kind,
+        body,
+        files: &[],
+    };
+    write_message_with(app, tx, conversation, &text, author, client_id).await
+}
+
+/// What a message says: its kind, text and the files it carries (blobs already stored).
+pub(crate) struct Written<'a> {
+    pub kind: MessageKind,
+    pub body: &'a MessageBody,
+    pub files: &'a [StoredFile],
+}
+
+/// The list preview of a message: its text, or the names of its files.
+fn preview_of(w: &Written<'_>) -> String {
+    if w.body.as_str().is_empty() {
+        let names: Vec<&str> = w.files.iter().map(|f| f.filename.as_str()).collect();
+        return format!("📎 {}", names.join(", "))
+            .chars()
+            .take(140)
+            .collect();
+    }
+    w.body.as_str().chars().take(140).collect()
+}
+
+/// [`write_message`] for a message with files: their rows are added in the same
+/// transaction and the event carries them.
+pub(crate) async fn write_message_with(
+    app: &App,
+    tx: &mut Tx,
+    conversation: &ConversationRow,
+    w: &Written<'_>,
+    author: Author<'_>,
+    client_id: Option<&str>,
+) -> AppResult<Result<MessageRow, MessageRow>> {
+    let (kind, body) = (w.kind, w.body);
     let now = now_ms();
     let (author_user_id, author_contact_id, author_name) = match author {
         Author::Agent(id, name) => (Some(id), None, Some(name.to_owned())),
-        Author::Contact(id) => (None, Some(id), Some(conversation.contact_name.clone())),
+        Author::Contact(id) | Author::ContactRobot(id) => {
+            (None, Some(id), Some(conversation.contact_name.clone()))
+        }
         Author::System => (None, None, None),
     };
     let new = NewMessage {
@@ -169,6 +227,7 @@ pub(crate) async fn write_message(
         author_user_id,
         author_contact_id,
         client_id,
+        search_tokens: &crate::conversation_search::message_tokens(body.as_str()),
         now,
     };
     let Some(id) = messages::insert_unless_seen(tx, &new).await? else {
@@ -191,13 +250,21 @@ pub(crate) async fn write_message(
         }
         return Ok(Err(existing));
     };
-    let preview: String = body.as_str().chars().take(140).collect();
+    let mut attachments = Vec::with_capacity(w.files.len());
+    for f in w.files {
+        let row = crate::attachments::attach_in_tx(tx, id, conversation.id, &f.as_new()).await?;
+        attachments.push(AttachmentInfo::new(&row, Viewer::Staff));
+    }
+    let preview = preview_of(w);
     let mut updated = conversation.clone();
-    conversations::record_message(tx, conversation.id, kind.as_str(), &preview, now)
+    let robot = matches!(author, Author::ContactRobot(_));
+    conversations::record_message(tx, conversation.id, kind.as_str(), &preview, !robot, now)
         .await?
         .apply(&mut updated);
     let from_agent = matches!(author, Author::Agent(..));
-    crate::sla_clocks::on_message(tx, &updated, kind, from_agent, now).await?;
+    if !robot {
+        crate::sla_clocks::on_message(tx, &updated, kind, from_agent, now).await?;
+    }
     let message = MessageRow {
         id,
         conversation_id: conversation.id,
@@ -209,6 +276,9 @@ pub(crate) async fn write_message(
         client_id: client_id.map(str::to_owned),
         created_at: now,
     };
+    if kind == MessageKind::Outgoing {
+        crate::email::outgoing::queue_in_tx(tx, &updated, &message, now).await?;
+    }
     append(
         app,
         tx,
@@ -216,7 +286,10 @@ pub(crate) async fn write_message(
         Some(conversation.id),
         Some(conversation.inbox_id),
         !kind.is_public(),
-        &json!({ "message": message, "conversation": updated }),
+        &json!({
+            "message": MessageView { message: message.clone(), attachments },
+            "conversation": updated,
+        }),
     )
     .await?;
     Ok(Ok(message))
@@ -231,36 +304,59 @@ pub async fn post_message(
     private: bool,
     client_id: Option<&str>,
 ) -> AppResult<Posted> {
+    post_message_with_files(app, actor, id, body, private, client_id, &[]).await
+}
+
+/// An agent replies or writes a note with files. The files are checked against the
+/// inbox's limit and stored before the message's transaction; a refused file stores
+/// nothing and writes no message.
+pub async fn post_message_with_files(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    body: &str,
+    private: bool,
+    client_id: Option<&str>,
+    uploads: &[Upload],
+) -> AppResult<Posted> {
     actor.require(Permission::WorkConversations)?;
-    let body = MessageBody::parse(body)?;
+    let body = MessageBody::parse_beside_files(body, uploads.len())?;
     let client_id = parse_client_id(client_id)?;
     let kind = if private {
         MessageKind::Note
     } else {
         MessageKind::Outgoing
     };
+    let files = if uploads.is_empty() {
+        Vec::new()
+    } else {
+        let limit = crate::attachments::limit_for_conversation(app, id).await?;
+        crate::attachments::store_uploads(app, uploads, limit).await?
+    };
     let mut tx = app.db.begin().await?;
     let conversation = conversations::find_in_tx(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
     let author = Author::Agent(actor.user_id, &actor.name);
-    match write_message(app, &mut tx, &conversation, kind, &body, author, client_id).await? {
-        Ok(message) => {
-            commit(app, tx).await?;
-            Ok(Posted {
-                message,
-                created: true,
-            })
-        }
-        Err(existing) => {
-            // Answer only from committed data: the first post may share our batch.
-            commit(app, tx).await?;
-            Ok(Posted {
-                message: existing,
-                created: false,
-            })
-        }
-    }
+    let written = Written {
+        kind,
+        body: &body,
+        files: &files,
+    };
+    let result =
+        write_message_with(app, &mut tx, &conversation, &written, author, client_id).await?;
+    // A repeat answers only from committed data: the first post may share our batch.
+    commit(app, tx).await?;
+    Ok(match result {
+        Ok(message) => Posted {
+            message,
+            created: true,
+        },
+        Err(existing) => Posted {
+            message: existing,
+            created: false,
+        },
+    })
 }
 
 pub(crate) async fn conversation_changed(

@@ -257,7 +257,7 @@ pub(crate) async fn append(
     inbox_id: Option<i64>,
     private: bool,
     payload: &serde_json::Value,
-) -> AppResult<i64> {
+) -> AppResult<()> {
     let event = NewEvent {
         kind,
         conversation_id,

@@ -9,8 +9,8 @@ use kefu_store::inboxes::{self, InboxFields, InboxRow};
 use kefu_store::teams;
 use serde_json::json;
 
-/// The channels an inbox can be today (email, phone and SMS come with their issues).
-pub const CHANNELS: [&str; 2] = ["widget", "api"];
+/// The channels an inbox can be today (phone and SMS come with their issues).
+pub const CHANNELS: [&str; 3] = ["widget", "api", "email"];
 
 /// An inbox's settings as they arrive.
 pub struct InboxInput<'a> {
@@ -36,7 +36,10 @@ fn optional_text<'a>(
     }
 }
 
-async fn validate<'a>(app: &App, input: &'a InboxInput<'a>) -> AppResult<(Name, InboxFields<'a>)> {
+pub(crate) async fn validate<'a>(
+    app: &App,
+    input: &'a InboxInput<'a>,
+) -> AppResult<(Name, InboxFields<'a>)> {
     let name = Name::parse("name", input.name)?;
     if let Some(team_id) = input.team_id {
         teams::find(&app.db, team_id)
@@ -64,6 +67,14 @@ pub async fn create_inbox(
     input: &InboxInput<'_>,
 ) -> AppResult<InboxRow> {
     actor.require(Permission::ManageInboxes)?;
+    if channel == "email" {
+        return Err(Invalid::new(
+            "channel",
+            "email_needs_mailbox",
+            "an email inbox needs its mailbox settings: create it with POST /api/v1/email-inboxes",
+        )
+        .into());
+    }
     if !CHANNELS.contains(&channel) {
         return Err(Invalid::new(
             "channel",

@@ -41,10 +41,21 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
+        crate::email::outgoing::SEND_MAIL => {
+            if let Some(id) = payload["message_id"].as_i64() {
+                crate::email::outgoing::send(app, id, job.attempts).await?;
+            }
+            Ok(())
+        }
         BACKFILL_DUPLICATE_KEYS => {
             let entity = payload["entity"].as_str().unwrap_or_default();
             let after = payload["after"].as_i64().unwrap_or_default();
             crate::merge::backfill(app, entity, after).await
+        }
+        crate::conversation_search::BACKFILL_SEARCH => {
+            let table = payload["table"].as_str().unwrap_or_default();
+            let after = payload["after"].as_i64().unwrap_or_default();
+            crate::conversation_search::backfill(app, table, after).await
         }
         other => Err(crate::AppError::Internal(format!(
             "unknown job kind {other}"

@@ -2,19 +2,24 @@
 //! one transaction, appends the event, and wakes the event hub.
 
 pub mod archive;
+pub mod attachments;
 pub mod auth;
 pub mod automation;
+pub mod blobs;
 pub mod calendars;
 pub mod complaints;
 pub mod contacts;
+pub mod conversation_search;
 pub mod conversations;
 pub mod demo;
+pub mod email;
 mod error;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;
 pub mod macros;
 pub mod merge;
+pub mod orders;
 pub mod organisations;
 pub mod privacy;
 pub mod routing;
@@ -50,6 +55,8 @@ pub struct AppConfig {
     pub password_cost: PasswordCost,
     /// How long a browser session lasts without signing in again.
     pub session_days: i64,
+    /// Where attachment bytes are kept.
+    pub blobs: blobs::BlobSettings,
 }
 
 impl Default for AppConfig {
@@ -57,26 +64,34 @@ impl Default for AppConfig {
         Self {
             password_cost: PasswordCost::Production,
             session_days: 14,
+            blobs: blobs::BlobSettings::default(),
         }
     }
 }
 
-/// Everything a use case needs: the database, the event hub, settings. Cheap to clone.
+/// Everything a use case needs: the database, the event hub, the blob store, settings.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     pub db: Db,
     pub hub: Arc<EventHub>,
     pub config: Arc<AppConfig>,
+    /// Attachment bytes (see [`blobs`]).
+    pub blobs: Arc<dyn blobs::BlobStore>,
 }
 
 impl App {
     /// Builds the app and starts its event tail (and, on PostgreSQL, its listener).
     pub async fn start(db: Db, config: AppConfig) -> AppResult<Self> {
+        blobs::install_tls_provider();
+        let blobs = blobs::open(&config.blobs)
+            .map_err(|e| AppError::Internal(format!("while opening the blob store: {e}")))?;
         let hub = EventHub::start(db.clone()).await?;
         Ok(Self {
             db,
             hub,
             config: Arc::new(config),
+            blobs,
         })
     }
 }

@@ -172,6 +172,24 @@ impl Query {
         self.terms.is_empty()
     }
 
+    /// The query in every form the store needs (FTS5, `tsquery`, `LIKE` patterns).
+    pub fn to_text_query(&self) -> kefu_store::search::TextQuery {
+        kefu_store::search::TextQuery {
+            fts5: self.to_fts5(),
+            tsquery: self.to_tsquery(),
+            like: self.to_like(),
+        }
+    }
+
+    /// The query as `LIKE` patterns over tokens wrapped in spaces: `% 华强 %`, `% li%`.
+    /// Tokens hold only letters and digits, so no pattern character needs escaping.
+    pub fn to_like(&self) -> Vec<String> {
+        self.terms
+            .iter()
+            .map(|t| format!("% {}{}", t.token, if t.prefix { "%" } else { " %" }))
+            .collect()
+    }
+
     /// The query in FTS5 syntax: `"华强" AND "li"*`.
     pub fn to_fts5(&self) -> String {
         self.terms
@@ -221,6 +239,8 @@ mod tests {
         assert_eq!(t, ["com", "example", "li", "shop", "tokyo", "wei"]);
         let q = Query::parse("Example Sh");
         assert_eq!(q.to_tsquery(), "'example':* & 'sh':*");
+        assert_eq!(q.to_like(), ["% example%", "% sh%"]);
+        assert_eq!(Query::parse("华强").to_like(), ["% 华强 %"]);
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub async fn update_ticket(
     let now = now_ms();
     let mut tx = app.db.begin().await?;
     tickets::set_fields(&mut tx, id, &fields, now).await?;
+    if fields.subject != before.subject {
+        crate::conversation_search::index_subject(&mut tx, id, fields.subject.as_deref()).await?;
+    }
     let after = conversations::find_in_tx(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
@@ -252,6 +255,7 @@ pub async fn split_ticket(
         priority: row.priority.clone(),
     };
     tickets::set_fields(&mut tx, new_id, &fields, now).await?;
+    crate::conversation_search::index_subject(&mut tx, new_id, fields.subject.as_deref()).await?;
     if row.assignee_id.is_some() {
         conversations::assign(&mut tx, new_id, row.assignee_id, row.team_id, None, now).await?;
     }

@@ -1,8 +1,11 @@
 //! The customer side: visitors of a shop's page (widget) and bridges posting
 //! through the API channel. Both arrive here as inbound messages.
 
+use crate::attachments::{StoredFile, Upload};
 use crate::auth::{random_hex, sha256_hex};
-use crate::conversations::{Author, Posted, parse_client_id, write_message};
+use crate::conversations::{
+    Author, Posted, Written, parse_client_id, write_message, write_message_with,
+};
 use crate::events::{append, commit};
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::time::now_ms;
@@ -138,7 +141,23 @@ pub async fn visitor_post(
     body: &str,
     client_id: Option<&str>,
 ) -> AppResult<Posted> {
-    receive(app, &v.inbox, v.contact_id, body, client_id).await
+    receive(app, &v.inbox, v.contact_id, body, client_id, &[]).await
+}
+
+/// A visitor sends files (images, documents) in the widget, with or without text. The
+/// files are checked against the inbox's limit and stored before anything is written.
+pub async fn visitor_post_with_files(
+    app: &App,
+    v: &Visitor,
+    body: &str,
+    client_id: Option<&str>,
+    uploads: &[Upload],
+) -> AppResult<Posted> {
+    MessageBody::parse_beside_files(body, uploads.len())?;
+    parse_client_id(client_id)?;
+    let limit = crate::attachments::limit_for_inbox(&v.inbox);
+    let files = crate::attachments::store_uploads(app, uploads, limit).await?;
+    receive(app, &v.inbox, v.contact_id, body, client_id, &files).await
 }
 
 /// A bridge (WeChat, WhatsApp, marketplace …) posts a customer's message to an API inbox.
@@ -189,85 +208,155 @@ pub async fn api_inbound(
         }
     };
     tx.commit().await?;
-    receive(app, &inbox, contact_id, body, client_id).await
+    receive(app, &inbox, contact_id, body, client_id, &[]).await
 }
 
-/// The one path every inbound customer message takes: continue or open the
-/// conversation, write the message, and auto-reply once if no agent is online.
+/// Where an inbound message goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Thread {
+    /// The contact's latest conversation in the inbox, opened if none (chat).
+    Latest,
+    /// This conversation (an email reply found by its thread).
+    Into(i64),
+    /// A conversation of its own (a new email subject).
+    New,
+}
+
+/// An inbound message as every channel hands it over.
+pub(crate) struct Arrival<'a> {
+    pub inbox: &'a InboxRow,
+    pub contact_id: i64,
+    pub body: &'a MessageBody,
+    pub client_id: Option<&'a str>,
+    pub thread: Thread,
+    /// Written by a machine (auto-reply, bounce, list mail): never reopens the
+    /// conversation, starts no SLA clock and gets no auto-reply.
+    pub automatic: bool,
+    /// Files it carries, their blobs already stored.
+    pub files: &'a [StoredFile],
+}
+
+/// What an arrival left: the conversation as it is now, the message, and whether the
+/// conversation was opened by it. `Err` holds the earlier message of a repeated client id.
+pub(crate) type Arrived = Result<(ConversationRow, MessageRow, bool), MessageRow>;
+
+/// The one path every inbound customer message takes, inside the caller's transaction:
+/// continue or open the conversation, route it, write the message, and auto-reply once
+/// when nobody is online or the inbox is closed.
+pub(crate) async fn arrive(app: &App, tx: &mut Tx, a: &Arrival<'_>) -> AppResult<Arrived> {
+    let (conversation, created) = match a.thread {
+        Thread::Latest => open_conversation(tx, a.inbox, a.contact_id).await?,
+        Thread::Into(id) => (
+            conversations::find_in_tx(tx, id)
+                .await?
+                .ok_or(AppError::NotFound("conversation"))?,
+            false,
+        ),
+        Thread::New => new_conversation(tx, a.inbox, a.contact_id).await?,
+    };
+    // Routing first: its locks come before the event log's (see routing.rs).
+    let conversation =
+        crate::routing::route_arrival(app, tx, conversation, created, a.body.as_str()).await?;
+    if created {
+        let payload = json!({ "conversation": conversation });
+        let id = Some(conversation.id);
+        append(
+            app,
+            tx,
+            "conversation.created",
+            id,
+            Some(a.inbox.id),
+            true,
+            &payload,
+        )
+        .await?;
+    }
+    let author = if a.automatic {
+        Author::ContactRobot(a.contact_id)
+    } else {
+        Author::Contact(a.contact_id)
+    };
+    let written = Written {
+        kind: MessageKind::Incoming,
+        body: a.body,
+        files: a.files,
+    };
+    let message =
+        match write_message_with(app, tx, &conversation, &written, author, a.client_id).await? {
+            Ok(m) => m,
+            Err(existing) => return Ok(Err(existing)),
+        };
+    if !a.automatic {
+        auto_reply(app, tx, a.inbox, &conversation).await?;
+    }
+    Ok(Ok((conversation, message, created)))
+}
+
+/// The inbox's auto-reply, once per conversation, when nobody of the team is online or
+/// the inbox is outside its business hours.
+async fn auto_reply(
+    app: &App,
+    tx: &mut Tx,
+    inbox: &InboxRow,
+    conversation: &ConversationRow,
+) -> AppResult<()> {
+    let Some(text) = inbox.auto_reply.as_deref() else {
+        return Ok(());
+    };
+    let closed = crate::calendars::inbox_open(tx, inbox.id, now_ms()).await? == Some(false);
+    if (closed || !users::anyone_online(tx, inbox.team_id).await?)
+        && conversations::claim_auto_reply(tx, conversation.id).await?
+    {
+        let reply = MessageBody::parse(text)?;
+        write_message(
+            app,
+            tx,
+            conversation,
+            MessageKind::Outgoing,
+            &reply,
+            Author::System,
+            None,
+        )
+        .await?
+        .ok();
+    }
+    Ok(())
+}
+
+/// A chat message: into the contact's open conversation, in its own transaction.
 async fn receive(
     app: &App,
     inbox: &InboxRow,
     contact_id: i64,
     body: &str,
     client_id: Option<&str>,
+    files: &[StoredFile],
 ) -> AppResult<Posted> {
-    let body = MessageBody::parse(body)?;
+    let body = MessageBody::parse_beside_files(body, files.len())?;
     let client_id = parse_client_id(client_id)?;
     let mut tx = app.db.begin().await?;
-    let (conversation, created) = open_conversation(&mut tx, inbox, contact_id).await?;
-    // Routing first: its locks come before the event log's (see routing.rs).
-    let conversation =
-        crate::routing::route_arrival(app, &mut tx, conversation, created, body.as_str()).await?;
-    if created {
-        let payload = json!({ "conversation": conversation });
-        let id = Some(conversation.id);
-        append(
-            app,
-            &mut tx,
-            "conversation.created",
-            id,
-            Some(inbox.id),
-            true,
-            &payload,
-        )
-        .await?;
-    }
-    let message = match write_message(
-        app,
-        &mut tx,
-        &conversation,
-        MessageKind::Incoming,
-        &body,
-        Author::Contact(contact_id),
+    let arrival = Arrival {
+        inbox,
+        contact_id,
+        body: &body,
         client_id,
-    )
-    .await?
-    {
-        Ok(m) => m,
-        Err(existing) => {
-            // Answer only from committed data: the first post may share our batch.
-            commit(app, tx).await?;
-            return Ok(Posted {
-                message: existing,
-                created: false,
-            });
-        }
+        thread: Thread::Latest,
+        automatic: false,
+        files,
     };
-    // Nobody of the team online, or outside the inbox's business hours: once per conversation.
-    let closed = crate::calendars::inbox_open(&mut tx, inbox.id, now_ms()).await? == Some(false);
-    if let Some(text) = inbox.auto_reply.as_deref()
-        && (closed || !users::anyone_online(&mut tx, inbox.team_id).await?)
-        && conversations::claim_auto_reply(&mut tx, conversation.id).await?
-    {
-        let reply = MessageBody::parse(text)?;
-        let author = Author::System;
-        write_message(
-            app,
-            &mut tx,
-            &conversation,
-            MessageKind::Outgoing,
-            &reply,
-            author,
-            None,
-        )
-        .await?
-        .ok();
-    }
+    let posted = match arrive(app, &mut tx, &arrival).await? {
+        Ok((_, message, _)) => Posted {
+            message,
+            created: true,
+        },
+        // Answer only from committed data: the first post may share our batch.
+        Err(existing) => Posted {
+            message: existing,
+            created: false,
+        },
+    };
     commit(app, tx).await?;
-    Ok(Posted {
-        message,
-        created: true,
-    })
+    Ok(posted)
 }
 
 /// The contact's conversation in this inbox, opened if they have none; `true` when
@@ -280,6 +369,15 @@ async fn open_conversation(
     if let Some(row) = conversations::latest_row_for_contact(tx, inbox.id, contact_id).await? {
         return Ok((row, false));
     }
+    new_conversation(tx, inbox, contact_id).await
+}
+
+/// A new conversation for the contact in this inbox, on their timeline.
+async fn new_conversation(
+    tx: &mut Tx,
+    inbox: &InboxRow,
+    contact_id: i64,
+) -> AppResult<(ConversationRow, bool)> {
     let now = now_ms();
     let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now).await?;
     let entry = kefu_store::timeline::NewEntry {

@@ -33,6 +33,14 @@ impl MessageBody {
         Ok(Self(s.replace('\0', "")))
     }
 
+    /// As [`parse`](Self::parse), but a message that carries files may have no text.
+    pub fn parse_beside_files(input: &str, files: usize) -> Result<Self, Invalid> {
+        if files > 0 && input.trim().is_empty() {
+            return Ok(Self(String::new()));
+        }
+        Self::parse(input)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -60,6 +60,8 @@ pub struct ConversationFilter {
     pub inbox_id: Option<i64>,
     pub contact_id: Option<i64>,
     pub ticket_type: Option<String>,
+    /// Only conversations whose messages or subject hold these words (or this ticket).
+    pub search: Option<crate::message_search::ConversationSearch>,
     /// Keyset cursor: rows strictly after (older than) this (last_activity_at, id).
     pub after: Option<(i64, i64)>,
     pub limit: u64,
@@ -250,6 +252,9 @@ pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<Conversati
     if let Some(t) = &f.ticket_type {
         q.and_where(Expr::col((c, Conversations::TicketType)).eq(t.as_str()));
     }
+    if let Some(search) = &f.search {
+        crate::message_search::restrict(db, &mut q, search).await?;
+    }
     if let Some((at, id)) = f.after {
         q.cond_where(
             Cond::any()
@@ -297,12 +302,14 @@ impl MessageCounters {
 }
 
 /// Records a new message on the conversation's counters and preview. An incoming
-/// message reopens the conversation and counts as unread; an agent's reply clears unread.
+/// message counts as unread and reopens the conversation (unless `reopen` is false, for
+/// automatic mail); an agent's reply clears unread.
 pub async fn record_message(
     tx: &mut Tx,
     id: i64,
     kind: &str,
     preview: &str,
+    reopen: bool,
     now: i64,
 ) -> StoreResult<MessageCounters> {
     let mut q = Query::update();
@@ -333,9 +340,11 @@ pub async fn record_message(
             q.value(
                 Conversations::UnreadCount,
                 Expr::col(Conversations::UnreadCount).add(1),
-            )
-            .value(Conversations::Status, "open")
-            .value(Conversations::SnoozedUntil, Option::<i64>::None);
+            );
+            if reopen {
+                q.value(Conversations::Status, "open")
+                    .value(Conversations::SnoozedUntil, Option::<i64>::None);
+            }
         }
         "outgoing" => {
             q.value(Conversations::UnreadCount, 0);

@@ -242,7 +242,7 @@ macro_rules! on_tx {
                 let $q = &mut **t;
                 $body
             }
-            Tx::Postgres(t) => {
+            Tx::Postgres(t, _) => {
                 let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
                 let $q = &mut **t;
                 $body
@@ -344,7 +344,7 @@ impl Db {
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
             Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
-            Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
+            Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?, Vec::new()),
         })
     }
 
@@ -352,7 +352,7 @@ impl Db {
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
             Db::Sqlite { read, .. } => Tx::SqliteRead(read.begin().await?),
-            Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?),
+            Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?, Vec::new()),
         })
     }
 
@@ -440,14 +440,19 @@ pub enum Tx {
     Sqlite(WriteTx),
     /// A read-only transaction on one of SQLite's readers.
     SqliteRead(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    /// A PostgreSQL transaction and the events it appended, written at commit (see
+    /// `events.rs`: the log's ordering lock is then held only for the commit itself).
+    Postgres(
+        Transaction<'static, Postgres>,
+        Vec<crate::events::PendingEvent>,
+    ),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(_) | Tx::SqliteRead(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+            Tx::Postgres(..) => Backend::Postgres,
         }
     }
 
@@ -455,7 +460,10 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::SqliteRead(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            Tx::Postgres(mut t, events) => {
+                crate::events::flush(&mut t, &events).await?;
+                t.commit().await?
+            }
         }
         Ok(())
     }
@@ -513,7 +521,7 @@ impl Tx {
                     .execute(&mut **t)
                     .await?;
             }
-            Tx::Postgres(t) => {
+            Tx::Postgres(t, _) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut **t)
                     .await?;

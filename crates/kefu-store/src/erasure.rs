@@ -18,7 +18,7 @@ pub struct Erased {
 }
 
 /// Erases contact `id`: name, title, phones, emails, handles, custom fields, tags, time
-/// zone, consents and search tokens; the bodies of messages they wrote; the text of
+/// zone, consents and search tokens; the bodies (and search tokens) of messages they wrote; the text of
 /// timeline entries about them; the payloads of events about their conversations.
 pub async fn erase_contact(
     tx: &mut Tx,
@@ -70,6 +70,7 @@ pub async fn erase_contact(
             &Query::update()
                 .table(Messages::Table)
                 .value(Messages::Body, "")
+                .value(Messages::SearchTokens, "")
                 .and_where(Expr::col(Messages::AuthorContactId).eq(id))
                 .take(),
         )

@@ -18,6 +18,10 @@ crate::record! {
         pub created_at: i64,
         /// The shop's name as scripts write it (`{{shop_name}}`).
         pub shop_name: Option<String>,
+        /// The business calendar its hours follow (`null`: always open).
+        pub calendar_id: Option<i64>,
+        /// Largest file this inbox accepts, in bytes (`null`: the default, 20 MiB).
+        pub max_attachment_bytes: Option<i64>,
     }
 }
 
@@ -29,7 +33,7 @@ pub struct InboxFields<'a> {
     pub shop_name: Option<&'a str>,
 }
 
-const COLUMNS: [Inboxes; 9] = [
+const COLUMNS: [Inboxes; 11] = [
     Inboxes::Id,
     Inboxes::Name,
     Inboxes::Channel,
@@ -39,6 +43,8 @@ const COLUMNS: [Inboxes; 9] = [
     Inboxes::TeamId,
     Inboxes::CreatedAt,
     Inboxes::ShopName,
+    Inboxes::CalendarId,
+    Inboxes::MaxAttachmentBytes,
 ];
 
 pub async fn insert(
@@ -144,7 +150,7 @@ pub async fn calendar_of(tx: &mut Tx, id: i64) -> StoreResult<Option<i64>> {
     let row: Option<(Option<i64>,)> = tx
         .fetch_optional(
             &Query::select()
-                .column(sea_query::Alias::new("calendar_id"))
+                .column(Inboxes::CalendarId)
                 .from(Inboxes::Table)
                 .and_where(Expr::col(Inboxes::Id).eq(id))
                 .take(),
@@ -158,7 +164,24 @@ pub async fn set_calendar(tx: &mut Tx, id: i64, calendar_id: Option<i64>) -> Sto
     tx.execute(
         &Query::update()
             .table(Inboxes::Table)
-            .value(sea_query::Alias::new("calendar_id"), calendar_id)
+            .value(Inboxes::CalendarId, calendar_id)
+            .and_where(Expr::col(Inboxes::Id).eq(id))
+            .take(),
+    )
+    .await
+}
+
+/// Sets (or clears, back to the default) the largest file an inbox accepts; 0 when
+/// there is no such inbox.
+pub async fn set_max_attachment_bytes(
+    tx: &mut Tx,
+    id: i64,
+    bytes: Option<i64>,
+) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(Inboxes::Table)
+            .value(Inboxes::MaxAttachmentBytes, bytes)
             .and_where(Expr::col(Inboxes::Id).eq(id))
             .take(),
     )

@@ -4,6 +4,7 @@
 //! Times are UTC milliseconds (`BIGINT`), ids are 64-bit integers, JSON is text:
 //! types both databases store the same way.
 
+pub mod attachments;
 pub mod audit;
 pub mod automation;
 mod batch;
@@ -12,6 +13,7 @@ pub mod complaints;
 pub mod contacts;
 pub mod conversations;
 mod db;
+pub mod email;
 pub mod erasure;
 pub mod events;
 pub mod fields;
@@ -20,16 +22,20 @@ pub mod inboxes;
 pub mod jobs;
 mod json;
 pub mod merge;
+pub mod message_search;
 pub mod messages;
 mod migrate;
+pub mod orders;
 pub mod organisations;
 pub mod routing;
 pub mod schema;
 pub mod scripts;
 pub mod search;
 pub mod sessions;
+pub mod shipments;
 pub mod sla_clocks;
 pub mod sla_policies;
+pub mod stores;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;

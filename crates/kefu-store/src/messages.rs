@@ -27,6 +27,8 @@ pub struct NewMessage<'a> {
     pub author_user_id: Option<i64>,
     pub author_contact_id: Option<i64>,
     pub client_id: Option<&'a str>,
+    /// The body's search tokens (`kefu_app::conversation_search::message_tokens`).
+    pub search_tokens: &'a str,
     pub now: i64,
 }
 
@@ -74,6 +76,7 @@ pub async fn insert_unless_seen(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<
                     Messages::AuthorUserId,
                     Messages::AuthorContactId,
                     Messages::ClientId,
+                    Messages::SearchTokens,
                     Messages::CreatedAt,
                 ])
                 .values_panic([
@@ -83,6 +86,7 @@ pub async fn insert_unless_seen(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<
                     m.author_user_id.into(),
                     m.author_contact_id.into(),
                     m.client_id.into(),
+                    m.search_tokens.into(),
                     m.now.into(),
                 ])
                 .on_conflict(
@@ -95,6 +99,16 @@ pub async fn insert_unless_seen(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<
         )
         .await?;
     Ok(row.map(|(id,)| id))
+}
+
+/// One message by id.
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<MessageRow>> {
+    db.fetch_optional(
+        &select()
+            .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
+            .take(),
+    )
+    .await
 }
 
 /// The message a client already posted with this id, for idempotent posting.

@@ -52,6 +52,8 @@ pub enum Inboxes {
     TeamId,
     CreatedAt,
     ShopName,
+    CalendarId,
+    MaxAttachmentBytes,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -194,6 +196,15 @@ pub enum Messages {
     AuthorContactId,
     ClientId,
     CreatedAt,
+    SearchTokens,
+}
+
+/// Search tokens of ticket subjects, keyed by conversation id (migration 15).
+#[derive(Iden, Clone, Copy)]
+pub enum ConversationSubjects {
+    Table,
+    Id,
+    SearchTokens,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -549,4 +560,189 @@ pub enum RoutingRules {
     RequiredSkills,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum EmailAccounts {
+    Table,
+    InboxId,
+    Address,
+    SenderName,
+    ImapHost,
+    ImapPort,
+    ImapSecurity,
+    ImapUsername,
+    ImapAuth,
+    ImapSecret,
+    ImapMailbox,
+    SmtpHost,
+    SmtpPort,
+    SmtpSecurity,
+    SmtpUsername,
+    SmtpAuth,
+    SmtpSecret,
+    SignatureText,
+    SignatureHtml,
+    TlsCaPem,
+    IngestSecret,
+    UidValidity,
+    LastUid,
+    LeaseOwner,
+    LeaseUntil,
+    LastFetchAt,
+    LastError,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum EmailMessages {
+    Table,
+    MessageId,
+    InboxId,
+    ConversationId,
+    Direction,
+    RfcMessageId,
+    InReplyTo,
+    Subject,
+    FromAddress,
+    ToAddresses,
+    CcAddresses,
+    Html,
+    FullText,
+    Automatic,
+    Delivery,
+    Failure,
+    Attempts,
+    SentAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum EmailBlocklist {
+    Table,
+    Id,
+    Pattern,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Attachments {
+    Table,
+    Id,
+    MessageId,
+    ConversationId,
+    Filename,
+    ContentType,
+    SizeBytes,
+    BlobKey,
+    Inline,
+    ContentId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Stores {
+    Table,
+    Id,
+    Name,
+    Kind,
+    Currency,
+    TimeZone,
+    WebhookSecret,
+    ReminderDelayMinutes,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Orders {
+    Table,
+    Id,
+    StoreId,
+    OrderNumber,
+    ContactId,
+    BuyerName,
+    PaymentState,
+    FulfilmentState,
+    Currency,
+    ItemsTotal,
+    ShippingFee,
+    Discount,
+    Total,
+    PaidAmount,
+    RefundedAmount,
+    PlacedAt,
+    PaidAt,
+    Address,
+    BuyerRemark,
+    SellerRemark,
+    Flag,
+    SourceUpdatedAt,
+    ContentHash,
+    OpenChanges,
+    LastCarrier,
+    LastTrackingNumber,
+    LastEventAt,
+    LastEventStatus,
+    LastEventText,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderItems {
+    Table,
+    Id,
+    OrderId,
+    Position,
+    Sku,
+    Name,
+    Spec,
+    Quantity,
+    UnitPrice,
+    LineTotal,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum OrderChanges {
+    Table,
+    Id,
+    OrderId,
+    Kind,
+    Description,
+    NewAddress,
+    Flag,
+    CreatedBy,
+    CreatedAt,
+    AcknowledgedBy,
+    AcknowledgedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Shipments {
+    Table,
+    Id,
+    OrderId,
+    Carrier,
+    TrackingNumber,
+    Status,
+    ShippedAt,
+    DeliveredAt,
+    LastEventAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum TrackingEvents {
+    Table,
+    Id,
+    ShipmentId,
+    OccurredAt,
+    Status,
+    Location,
+    Description,
+    CreatedAt,
 }

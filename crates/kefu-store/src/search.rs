@@ -11,11 +11,15 @@ pub struct TextQuery {
     pub fts5: String,
     /// `tsquery` literal: `'华强' & 'li':*`.
     pub tsquery: String,
+    /// `LIKE` patterns that a row's tokens, wrapped in spaces, must all match
+    /// (`% 华强 %`, `% li%`): SQLite's per-row check where a search walks rows
+    /// instead of reading the full-text index.
+    pub like: Vec<String>,
 }
 
 /// Most matches read through PostgreSQL's GIN index before a search falls back to
 /// walking the table newest first (see [`restrict`]).
-const GIN_CANDIDATES: usize = 5_000;
+pub(crate) const GIN_CANDIDATES: usize = 5_000;
 
 /// Keeps only rows of `table` whose tokens match `text`. On SQLite the rows then come
 /// newest first in the full-text index's own order (by rowid, which is the row's id), so
@@ -51,7 +55,7 @@ pub(crate) async fn restrict(
                 q.and_where(Expr::cust_with_values(format!("{fts}.rowid < ?"), [id]));
             }
         }
-        Backend::Postgres => match gin_matches(db, table, text).await? {
+        Backend::Postgres => match gin_matches(db, table, "id", text).await? {
             Some(ids) => {
                 q.and_where(Expr::cust(format!("{table}.id")).is_in(ids));
             }
@@ -66,16 +70,21 @@ pub(crate) async fn restrict(
     Ok(())
 }
 
-/// The ids of every row of `table` matching `text` through the GIN index (the planner
-/// may use nothing else), or `None` when there are more than [`GIN_CANDIDATES`].
-async fn gin_matches(db: &Db, table: &str, text: &TextQuery) -> StoreResult<Option<Vec<i64>>> {
+/// `column` (an id) of every row of `table` matching `text` through the GIN index (the
+/// planner may use nothing else), or `None` when more than [`GIN_CANDIDATES`] rows match.
+pub(crate) async fn gin_matches(
+    db: &Db,
+    table: &str,
+    column: &str,
+    text: &TextQuery,
+) -> StoreResult<Option<Vec<i64>>> {
     let mut tx = db.begin_read().await?;
     tx.execute_raw("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
         .await?;
     let rows: Vec<(i64,)> = tx
         .fetch_all(
             &Query::select()
-                .expr(Expr::cust("id"))
+                .expr(Expr::cust(column.to_owned()))
                 .from(Alias::new(table))
                 .and_where(Expr::cust_with_values(
                     "search_vector @@ $1::tsquery",

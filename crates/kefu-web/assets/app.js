@@ -32,12 +32,53 @@ function appendMessage(m) {
   li.classList.add(`msg-${m.kind}`);
   li.dataset.id = m.id;
   li.querySelector('.author').textContent = m.author_name || composer?.dataset.systemName || '';
-  li.querySelector('.body').textContent = m.body;
+  const body = li.querySelector('.body');
+  body.textContent = m.body;
+  if (!m.body) body.remove();
+  renderFiles(li.querySelector('.files'), m.attachments || []);
   const time = li.querySelector('time');
   time.dataset.ms = m.created_at;
   messages.appendChild(li);
   localTimes(li);
   scrollToEnd();
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
+  return `${Math.ceil(bytes / (1024 * 1024))} MB`;
+}
+
+// Images (by their bytes, as the server decided) as previews opening full size; other files as downloads.
+function renderFiles(ul, files) {
+  if (!ul) return;
+  for (const f of files) {
+    const item = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = f.url;
+    if (f.preview) {
+      a.className = 'file-image';
+      a.target = '_blank';
+      a.rel = 'noopener';
+      const img = document.createElement('img');
+      img.src = f.url;
+      img.alt = f.filename;
+      img.loading = 'lazy';
+      a.append(img);
+    } else {
+      a.className = 'file';
+      a.download = f.filename;
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = f.filename;
+      const size = document.createElement('span');
+      size.className = 'size';
+      size.textContent = formatSize(f.size);
+      a.append('📎 ', name, ' ', size);
+    }
+    item.append(a);
+    ul.append(item);
+  }
 }
 
 // The server renders list rows; it answers 204 when a row no longer belongs in this list.
@@ -105,6 +146,22 @@ function connect() {
     refreshRow(message.conversation_id);
     notify(message, conversation);
   });
+  // A reply's mail was sent, or could not be delivered: say so under it (reload for Send again).
+  es.addEventListener('message.delivery', (e) => {
+    const { message_id: id, delivery, failure } = JSON.parse(e.data);
+    const item = document.querySelector(`#messages li[data-id="${id}"]`);
+    const labels = document.getElementById('messages')?.dataset;
+    if (!item || !labels) return;
+    let line = document.getElementById(`delivery-${id}`);
+    if (!line) {
+      line = document.createElement('p');
+      line.id = `delivery-${id}`;
+      item.insertBefore(line, item.querySelector('time'));
+    }
+    line.className = `delivery delivery-${delivery}`;
+    const label = labels[`delivery${delivery.charAt(0).toUpperCase()}${delivery.slice(1)}`] || delivery;
+    line.textContent = failure ? `${label} · ${failure}` : label;
+  });
   for (const kind of ['conversation.created', 'conversation.updated']) {
     es.addEventListener(kind, (e) => {
       const { conversation, routed } = JSON.parse(e.data);
@@ -170,23 +227,60 @@ if (composer) {
   const body = document.getElementById('composer-body');
   const priv = document.getElementById('composer-private');
   const error = document.getElementById('composer-error');
+  const fileInput = document.getElementById('composer-file');
+  const fileList = document.getElementById('composer-files');
+  let picked = [];
+  function showPicked() {
+    fileList.replaceChildren(...picked.map((f, i) => {
+      const li = document.createElement('li');
+      const size = document.createElement('span');
+      size.className = 'size';
+      size.textContent = ` ${formatSize(f.size)}`;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = '×';
+      remove.title = composer.dataset.removeFile || '';
+      remove.addEventListener('click', () => { picked.splice(i, 1); showPicked(); });
+      li.append(f.name, size, remove);
+      return li;
+    }));
+  }
+  fileInput?.addEventListener('change', () => {
+    picked = picked.concat(Array.from(fileInput.files));
+    fileInput.value = '';
+    showPicked();
+  });
   composer.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = body.value.trim();
-    if (!text) return;
+    if (!text && picked.length === 0) return;
     error.textContent = '';
     const send = document.getElementById('composer-send');
     send.disabled = true;
     try {
-      const res = await fetch(composer.dataset.api, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ body: text, private: priv.checked, client_id: newClientId() }),
-      });
+      let request;
+      if (picked.length > 0) {
+        // Files go as a multipart form; the browser sets its content type and boundary.
+        const form = new FormData();
+        form.append('body', text);
+        form.append('private', priv.checked ? 'true' : 'false');
+        form.append('client_id', newClientId());
+        for (const f of picked) form.append('files', f, f.name);
+        request = { method: 'POST', headers: { 'x-csrf-token': csrf }, body: form };
+      } else {
+        request = {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ body: text, private: priv.checked, client_id: newClientId() }),
+        };
+      }
+      const res = await fetch(composer.dataset.api, request);
       const data = await res.json();
       if (!res.ok) { error.textContent = data.error?.message || res.statusText; return; }
       appendMessage(data.message);
       body.value = '';
+      picked = [];
+      showPicked();
       priv.checked = false;
       composer.classList.remove('note');
     } catch (_) {

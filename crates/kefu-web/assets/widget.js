@@ -21,12 +21,12 @@
     'zh-CN': {
       title: '在线客服', placeholder: '输入消息…', send: '发送', close: '关闭',
       failed: '发送失败，点击重试', sending: '发送中…', tooLong: '消息不能超过 10000 字',
-      connecting: '连接中…', launcher: '联系客服',
+      connecting: '连接中…', launcher: '联系客服', attach: '发送图片或文件', file: '文件',
     },
     en: {
       title: 'Chat with us', placeholder: 'Type a message…', send: 'Send', close: 'Close',
       failed: 'Not sent — tap to retry', sending: 'Sending…', tooLong: 'Messages can be at most 10,000 characters',
-      connecting: 'Connecting…', launcher: 'Chat with us',
+      connecting: 'Connecting…', launcher: 'Chat with us', attach: 'Send an image or file', file: 'File',
     },
   };
   const t = (key) => STRINGS[LOCALE][key];
@@ -69,6 +69,11 @@
     '  background: #fff; color: #111827; white-space: pre-wrap; }',
     '#kefu-widget .kefu-input:focus { outline: none; border-color: #2563eb; }',
     '#kefu-widget .kefu-send { height: 36px; padding: 0 16px; border-radius: 8px; background: #2563eb; color: #fff; cursor: pointer; font-weight: 600; white-space: nowrap; }',
+    '#kefu-widget .kefu-attach { width: 36px; height: 36px; border-radius: 8px; cursor: pointer; font-size: 18px; line-height: 36px; text-align: center; color: #4b5563; }',
+    '#kefu-widget .kefu-attach:hover { background: #f3f4f6; }',
+    '#kefu-widget .kefu-files { display: flex; flex-direction: column; gap: 4px; margin-top: 4px; }',
+    '#kefu-widget .kefu-files img { display: block; max-width: 220px; max-height: 180px; border-radius: 8px; border: 1px solid #e5e7eb; cursor: zoom-in; }',
+    '#kefu-widget .kefu-file { display: inline-block; padding: 6px 10px; border-radius: 8px; background: #fff; border: 1px solid #e5e7eb; color: #1d4ed8; text-decoration: underline; word-break: break-all; cursor: pointer; }',
     '#kefu-widget .kefu-error { min-height: 20px; padding: 0 12px 6px; color: #dc2626; font-size: 12px; }',
     '@media (max-width: 480px) {',
     '  #kefu-widget .kefu-panel { top: 0; left: 0; right: 0; bottom: 0; width: 100%; height: 100%; max-height: none; border-radius: 0; }',
@@ -147,7 +152,11 @@
     const input = el('textarea', 'kefu-input', { id: 'kefu-input', rows: '2', placeholder: t('placeholder'), 'aria-label': t('placeholder') });
     const send = el('button', 'kefu-send', { id: 'kefu-send', type: 'button' });
     send.textContent = t('send');
-    composer.append(input, send);
+    const attach = el('button', 'kefu-attach', { id: 'kefu-attach', type: 'button', 'aria-label': t('attach'), title: t('attach') });
+    attach.textContent = '📎';
+    const picker = el('input', null, { id: 'kefu-file', type: 'file', multiple: '' });
+    picker.hidden = true;
+    composer.append(attach, picker, input, send);
     const error = el('div', 'kefu-error', { id: 'kefu-error', role: 'alert' });
     panel.append(header, greeting, status, list, composer, error);
     root.append(panel, launcher);
@@ -157,6 +166,12 @@
     close.addEventListener('click', () => setOpen(false));
     panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') setOpen(false); });
     send.addEventListener('click', sendFromComposer);
+    attach.addEventListener('click', () => picker.click());
+    picker.addEventListener('change', () => {
+      const files = Array.from(picker.files || []);
+      picker.value = '';
+      if (files.length) sendFiles(files);
+    });
     input.addEventListener('input', () => showError(''));
     input.addEventListener('keydown', (ev) => {
       // keyCode 229: Safari reports the Enter that confirms an IME candidate with isComposing already false.
@@ -216,14 +231,68 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
-  // Entry: { id, clientId, kind, body, author, createdAt, status: 'sent'|'pending'|'failed', el }
+  function formatSize(bytes) {
+    if (bytes < 1024) return bytes + ' B';
+    if (bytes < 1024 * 1024) return Math.ceil(bytes / 1024) + ' KB';
+    return Math.ceil(bytes / (1024 * 1024)) + ' MB';
+  }
+
+  // Files need the visitor's headers, so they are fetched and shown from object URLs.
+  async function fileUrl(f) {
+    if (f.objectUrl) return f.objectUrl;
+    await ensureSession();
+    const res = await fetch(BASE + f.url, {
+      headers: { 'X-Kefu-Widget': TOKEN, 'X-Kefu-Visitor': state.visitorToken }, mode: 'cors', credentials: 'omit',
+    });
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    f.objectUrl = URL.createObjectURL(await res.blob());
+    return f.objectUrl;
+  }
+
+  function renderFiles(e) {
+    e.filesEl.replaceChildren();
+    const files = e.attachments || [];
+    e.filesEl.hidden = files.length === 0 && !(e.files && e.files.length);
+    if (e.id == null && e.files) {
+      for (const file of e.files) {
+        const chip = el('span', 'kefu-file');
+        chip.textContent = '📎 ' + file.name + ' (' + formatSize(file.size) + ')';
+        e.filesEl.appendChild(chip);
+      }
+      return;
+    }
+    for (const f of files) {
+      if (f.preview) {
+        const img = el('img', null, { alt: f.filename, 'data-attachment': String(f.id) });
+        img.addEventListener('click', () => { if (f.objectUrl) window.open(f.objectUrl, '_blank', 'noopener'); });
+        e.filesEl.appendChild(img);
+        fileUrl(f).then((url) => { img.src = url; scrollToBottom(); }).catch(() => { img.alt = '⚠ ' + f.filename; });
+      } else {
+        const link = el('a', 'kefu-file', { href: '#', 'data-attachment': String(f.id) });
+        link.textContent = '📎 ' + f.filename + ' (' + formatSize(f.size) + ')';
+        link.addEventListener('click', (ev) => {
+          ev.preventDefault();
+          fileUrl(f).then((url) => {
+            const a = el('a', null, { href: url, download: f.filename });
+            document.body.appendChild(a);
+            a.click();
+            a.remove();
+          }).catch(() => showError(t('file') + ': ' + f.filename + ' ⚠'));
+        });
+        e.filesEl.appendChild(link);
+      }
+    }
+  }
+
+  // Entry: { id, clientId, kind, body, files?, attachments?, author, createdAt, status: 'sent'|'pending'|'failed', el }
   function renderEntry(e) {
     if (!e.el) {
       e.el = el('div', 'kefu-msg');
       e.authorEl = el('div', 'kefu-msg-author');
       e.bodyEl = el('div', 'kefu-msg-body');
+      e.filesEl = el('div', 'kefu-files');
       e.timeEl = el('div', 'kefu-msg-time');
-      e.el.append(e.authorEl, e.bodyEl, e.timeEl);
+      e.el.append(e.authorEl, e.bodyEl, e.filesEl, e.timeEl);
     }
     e.el.dataset.id = e.id == null ? '' : String(e.id);
     e.el.dataset.kind = e.kind;
@@ -232,6 +301,11 @@
     e.authorEl.textContent = e.kind === 'outgoing' && e.author ? e.author : '';
     e.authorEl.hidden = !e.authorEl.textContent;
     e.bodyEl.textContent = e.body; // never innerHTML: bodies are untrusted text
+    e.bodyEl.hidden = !e.body;
+    if (e.filesShown !== (e.id != null)) {
+      e.filesShown = e.id != null;
+      renderFiles(e);
+    }
     e.timeEl.textContent = '';
     if (e.status === 'failed') {
       const retry = el('button', 'kefu-retry', { type: 'button' });
@@ -265,7 +339,7 @@
     if (e && e.id != null) e = null;
     const isNew = !e;
     if (!e) e = { clientId: m.client_id || null };
-    Object.assign(e, { id: m.id, kind: m.kind, body: m.body, author: m.author_name, createdAt: m.created_at, status: 'sent' });
+    Object.assign(e, { id: m.id, kind: m.kind, body: m.body, author: m.author_name, createdAt: m.created_at, status: 'sent', attachments: m.attachments || [] });
     byId.set(e.id, e);
     if (e.clientId) byClient.set(e.clientId, e);
     renderEntry(e);
@@ -279,9 +353,11 @@
     if (e.el) e.el.remove();
   }
 
-  async function api(path, { method = 'GET', headers = {}, body } = {}) {
+  async function api(path, { method = 'GET', headers = {}, body, form } = {}) {
     const init = { method, headers: Object.assign({}, headers), mode: 'cors', credentials: 'omit' };
-    if (body !== undefined) {
+    if (form !== undefined) {
+      init.body = form; // multipart: the browser sets the content type and boundary
+    } else if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
@@ -390,6 +466,18 @@
     postEntry(e);
   }
 
+  // Picked images and files go at once, as one message of their own.
+  function sendFiles(files) {
+    showError('');
+    const e = { id: null, clientId: newClientId(), kind: 'incoming', body: '', files, author: null, createdAt: Date.now(), status: 'pending' };
+    byClient.set(e.clientId, e);
+    renderEntry(e);
+    renderFiles(e);
+    place(e);
+    scrollToBottom();
+    postEntry(e);
+  }
+
   async function postEntry(e) {
     if (e.id != null || e.posting) return;
     e.posting = true;
@@ -398,11 +486,16 @@
     let res;
     try {
       await ensureSession();
-      res = await api('/widget/v1/messages', {
-        method: 'POST',
-        headers: { 'X-Kefu-Widget': TOKEN, 'X-Kefu-Visitor': state.visitorToken },
-        body: { body: e.body, client_id: e.clientId },
-      });
+      const headers = { 'X-Kefu-Widget': TOKEN, 'X-Kefu-Visitor': state.visitorToken };
+      if (e.files && e.files.length) {
+        const form = new FormData();
+        form.append('body', e.body);
+        form.append('client_id', e.clientId);
+        for (const file of e.files) form.append('files', file, file.name);
+        res = await api('/widget/v1/messages', { method: 'POST', headers, form });
+      } else {
+        res = await api('/widget/v1/messages', { method: 'POST', headers, body: { body: e.body, client_id: e.clientId } });
+      }
     } catch (err) {
       res = null;
     }
@@ -416,7 +509,7 @@
     } else if (res && res.status >= 400 && res.status < 500) {
       // Rejected for good: give the text back so the visitor can fix it.
       removeEntry(e);
-      if (!ui.input.value) ui.input.value = e.body;
+      if (!ui.input.value && e.body) ui.input.value = e.body;
       showError(apiError(res).message);
     } else {
       // Network error or server trouble: the same client_id makes a retry safe.

@@ -21,6 +21,14 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/scripts.ftl"),
     "\n",
     include_str!("../locales/zh-CN/routing.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/automation.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/email.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/attachments.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/orders.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -38,6 +46,14 @@ const EN: &str = concat!(
     include_str!("../locales/en/scripts.ftl"),
     "\n",
     include_str!("../locales/en/routing.ftl"),
+    "\n",
+    include_str!("../locales/en/automation.ftl"),
+    "\n",
+    include_str!("../locales/en/email.ftl"),
+    "\n",
+    include_str!("../locales/en/attachments.ftl"),
+    "\n",
+    include_str!("../locales/en/orders.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

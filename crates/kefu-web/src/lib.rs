@@ -31,8 +31,8 @@ pub fn state(app: App, config: WebConfig) -> AppState {
     }
 }
 
-/// Serves kefu on `listener` until `shutdown` completes, running the job worker
-/// beside it. On shutdown, event streams end, in-flight requests finish, workers stop.
+/// Serves kefu on `listener` until `shutdown` completes, running the job worker and
+/// the mail fetcher beside it. On shutdown, event streams end, in-flight requests finish, workers stop.
 pub async fn serve(
     app: App,
     config: WebConfig,
@@ -40,7 +40,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(kefu_app::jobs::worker(app.clone(), stop_rx));
+    let worker = tokio::spawn(kefu_app::jobs::worker(app.clone(), stop_rx.clone()));
+    let mail = tokio::spawn(kefu_app::email::fetch::worker(app.clone(), stop_rx));
     let hub = Arc::clone(&app.hub);
     let router = router::router(state(app, config));
     let signal = async move {
@@ -58,5 +59,6 @@ pub async fn serve(
         .with_graceful_shutdown(signal)
         .await?;
     let _ = worker.await;
+    let _ = mail.await;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Every route kefu serves, on one screen.
 
 use crate::api::{
-    archive, automation, calendars, contacts, conversations, customers, inboxes, me, merge,
-    openapi, organisations, people, routing, scripts, sla_policies, tickets, transfer,
+    archive, attachments, automation, calendars, contacts, conversations, customers, email,
+    inboxes, me, merge, openapi, orders, organisations, people, routing, scripts, sla_policies,
+    stores, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -72,7 +73,9 @@ pub fn router(state: AppState) -> Router {
         .route("/conversations/{id}", get(conversations::get_conversation))
         .route(
             "/conversations/{id}/messages",
-            get(conversations::list_messages).post(conversations::post_message),
+            get(conversations::list_messages)
+                .post(conversations::post_message)
+                .layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/conversations/{id}/assignment",
@@ -93,6 +96,10 @@ pub fn router(state: AppState) -> Router {
         .merge(sla_policies::routes())
         .merge(scripts::routes())
         .merge(routing::routes())
+        .merge(email::routes())
+        .merge(attachments::routes())
+        .merge(stores::routes())
+        .merge(orders::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -108,8 +115,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions", post(widget::start_session))
         .route(
             "/messages",
-            get(widget::list_messages).post(widget::post_message),
+            get(widget::list_messages)
+                .post(widget::post_message)
+                .layer(DefaultBodyLimit::max(attachments::UPLOAD_BODY_LIMIT)),
         )
+        .route("/attachments/{id}", get(widget::download_attachment))
         .route("/stream", get(stream::widget_stream))
         .layer(cors);
 
@@ -132,6 +142,10 @@ pub fn router(state: AppState) -> Router {
             "/settings/inboxes/{id}",
             get(settings::show_inbox).post(settings::update_inbox),
         )
+        .route(
+            "/settings/inboxes/{id}/calendar",
+            post(settings::set_inbox_calendar),
+        )
         .route("/settings/team", get(settings::show_team))
         .route("/settings/users", post(settings::create_user))
         .route("/settings/teams", post(settings::create_team))
@@ -147,7 +161,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::calendars::routes())
         .merge(ui::sla_policies::routes())
         .merge(ui::scripts::routes())
-        .merge(ui::routing::routes());
+        .merge(ui::routing::routes())
+        .merge(ui::automation::routes())
+        .merge(ui::email::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Resume after this event id (the `Last-Event-ID` header wins when both are sent).
     pub after: Option<i64>,
@@ -51,10 +52,19 @@ fn staff_shape(row: &EventRow) -> String {
     row.payload.clone()
 }
 
-/// Visitors see only the message, without staff-side conversation details.
+/// Visitors see only the message, without staff-side conversation details; its files
+/// are fetched from the widget's own address.
 fn visitor_shape(row: &EventRow) -> String {
     let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or_default();
-    serde_json::json!({ "message": payload["message"] }).to_string()
+    let mut message = payload["message"].clone();
+    if let Some(files) = message["attachments"].as_array_mut() {
+        for file in files {
+            if let Some(id) = file["id"].as_i64() {
+                file["url"] = format!("/widget/v1/attachments/{id}").into();
+            }
+        }
+    }
+    serde_json::json!({ "message": message }).to_string()
 }
 
 #[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(StreamQuery),

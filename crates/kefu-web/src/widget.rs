@@ -1,15 +1,17 @@
 //! The customer widget's endpoints (cross-origin, no cookies) and its script.
 
+use crate::api::attachments::{file_response, read_message};
+use crate::api::conversations::posted_response;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiQuery, WidgetVisitor, widget_error};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, WidgetVisitor, widget_error};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use kefu_app::attachments::{self, MessageView, Viewer};
 use kefu_app::widget;
 use kefu_domain::UiLocale;
-use kefu_store::messages::MessageRow;
 use serde::{Deserialize, Serialize};
 
 const WIDGET_JS: &str = include_str!("../assets/widget.js");
@@ -32,13 +34,7 @@ pub struct SessionResponse {
     pub visitor_token: String,
     pub conversation_id: Option<i64>,
     pub inbox: InboxInfo,
-    pub messages: Vec<MessageRow>,
-}
-
-#[derive(Deserialize)]
-pub struct VisitorMessage {
-    pub body: String,
-    pub client_id: Option<String>,
+    pub messages: Vec<MessageView>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +45,7 @@ pub struct Before {
 #[derive(Serialize)]
 pub struct ThreadResponse {
     pub conversation_id: Option<i64>,
-    pub messages: Vec<MessageRow>,
+    pub messages: Vec<MessageView>,
 }
 
 /// The script a shop pastes into its pages.
@@ -86,6 +82,7 @@ pub async fn start_session(
     .map_err(widget_error)?;
     let (conversation_id, messages) =
         widget::visitor_messages(&s.app, &session.visitor, None, 50).await?;
+    let messages = attachments::with_attachments(&s.app.db, messages, Viewer::Visitor).await?;
     Ok(Json(SessionResponse {
         visitor_token: session.visitor_token,
         conversation_id,
@@ -97,13 +94,29 @@ pub async fn start_session(
     }))
 }
 
+/// The visitor writes: JSON `{body, client_id}`, or a multipart form with files
+/// (fields `body`, `client_id` and file parts, each within the inbox's limit).
 pub async fn post_message(
     State(s): State<AppState>,
     WidgetVisitor(v): WidgetVisitor,
-    ApiJson(req): ApiJson<VisitorMessage>,
+    req: Request,
 ) -> ApiResult<Response> {
-    let posted = widget::visitor_post(&s.app, &v, &req.body, req.client_id.as_deref()).await?;
-    Ok(crate::api::conversations::posted_response(posted))
+    let limit = async { Ok(attachments::limit_for_inbox(&v.inbox)) };
+    let input = read_message(req, limit).await?;
+    let client_id = input.client_id.as_deref();
+    let posted =
+        widget::visitor_post_with_files(&s.app, &v, &input.body, client_id, &input.files).await?;
+    posted_response(&s.app, posted, Viewer::Visitor).await
+}
+
+/// A file of the visitor's own conversation (never of a private note).
+pub async fn download_attachment(
+    State(s): State<AppState>,
+    WidgetVisitor(v): WidgetVisitor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let (row, bytes) = attachments::open_for_visitor(&s.app, &v, id).await?;
+    Ok(file_response(&row, bytes))
 }
 
 pub async fn list_messages(
@@ -112,6 +125,7 @@ pub async fn list_messages(
     ApiQuery(q): ApiQuery<Before>,
 ) -> ApiResult<Json<ThreadResponse>> {
     let (conversation_id, messages) = widget::visitor_messages(&s.app, &v, q.before, 50).await?;
+    let messages = attachments::with_attachments(&s.app.db, messages, Viewer::Visitor).await?;
     Ok(Json(ThreadResponse {
         conversation_id,
         messages,

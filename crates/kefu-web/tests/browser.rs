@@ -65,6 +65,7 @@ async fn start_driver(path: &str) -> (Driver, String) {
         .spawn()
         .expect("chromedriver starts");
     let url = format!("http://127.0.0.1:{port}");
+    kefu_app::blobs::install_tls_provider();
     let http = reqwest::Client::new();
     for _ in 0..100 {
         if http.get(format!("{url}/status")).send().await.is_ok() {
@@ -714,4 +715,274 @@ async fn a_supervisor_sees_an_sla_warning_appear_live() {
         "{alert}"
     );
     sup.close().await.unwrap();
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+
+/// Polls until a script returns true.
+async fn wait_true(c: &Client, script: &str) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if c.execute(script, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            == Some(true)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "not true within {WAIT:?}: {script}\n{}",
+        c.source().await.unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sends_an_image_the_visitor_sees_it_and_sends_a_file_back() {
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let shop = shop_page(&t.url(""), &widget).await;
+    let (_driver, driver_url) = start_driver(driver_path).await;
+    let files = std::env::temp_dir().join(format!("kefu-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
+    let image = files.join("尺码表.png");
+    std::fs::write(&image, PNG).unwrap();
+    let invoice = files.join("发票.pdf");
+    std::fs::write(&invoice, b"%PDF-1.7 invoice").unwrap();
+
+    let visitor = browser(&driver_url, "zh-CN").await;
+    visitor.goto(&shop).await.unwrap();
+    let launcher = visitor
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("kefu-launcher"));
+    launcher.await.unwrap().click().await.unwrap();
+    let input = visitor
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("kefu-input"));
+    input
+        .await
+        .unwrap()
+        .send_keys("有尺码表吗？")
+        .await
+        .unwrap();
+    visitor
+        .find(Locator::Id("kefu-send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&visitor, ".kefu-msg[data-kind=incoming]", "尺码表").await;
+
+    // The agent opens the conversation, attaches the image and sends it without text.
+    let agent = browser(&driver_url, "en").await;
+    sign_in(&agent, &t.url(""), "admin@shop.test").await;
+    agent
+        .goto(&t.url("/app/conversations?view=all"))
+        .await
+        .unwrap();
+    wait_text(&agent, "#conv-list .preview", "尺码表").await;
+    agent
+        .find(Locator::Css("#conv-list li.conv a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&agent, "#messages .msg-incoming .body", "尺码表").await;
+    agent
+        .find(Locator::Id("composer-file"))
+        .await
+        .unwrap()
+        .send_keys(&image.display().to_string())
+        .await
+        .unwrap();
+    wait_text(&agent, "#composer-files li", "尺码表.png").await;
+    agent
+        .find(Locator::Id("composer-send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_true(
+        &agent,
+        "const img = document.querySelector('#messages .msg-outgoing .files img'); \
+         return !!img && img.complete && img.naturalWidth === 1;",
+    )
+    .await;
+
+    // The visitor's widget shows the picture, fetched with the visitor's own credentials.
+    wait_true(
+        &visitor,
+        "const img = document.querySelector('.kefu-msg[data-kind=outgoing] .kefu-files img'); \
+         return !!img && img.src.startsWith('blob:') && img.complete && img.naturalWidth === 1;",
+    )
+    .await;
+
+    // The visitor sends a document back; the agent sees it as a download link with its size.
+    visitor
+        .find(Locator::Id("kefu-file"))
+        .await
+        .unwrap()
+        .send_keys(&invoice.display().to_string())
+        .await
+        .unwrap();
+    let link = wait_text(&agent, "#messages .msg-incoming .files a.file", "发票.pdf").await;
+    assert!(link.contains("16 B"), "{link}");
+    wait_text(
+        &visitor,
+        ".kefu-msg[data-kind=incoming] .kefu-file",
+        "发票.pdf",
+    )
+    .await;
+    assert_eq!(t.count("attachments").await, 2);
+
+    agent.close().await.unwrap();
+    visitor.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&files);
+}
+
+/// A tiny HTTP server on 127.0.0.1 that answers every request with a 1×1 GIF and
+/// remembers the paths asked for: what a mail's remote content would reach.
+async fn counting_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                if let Some(path) = request.split_whitespace().nth(1) {
+                    log.lock().unwrap().push(path.to_owned());
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    GIF.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(GIF).await;
+            });
+        }
+    });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn an_html_mail_shows_without_running_scripts_or_loading_images_until_the_agent_allows_them()
+{
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let (remote, seen) = counting_server().await;
+    let inbox: serde_json::Value = t
+        .post(
+            "/api/v1/email-inboxes",
+            &t.admin_token,
+            &json!({ "name": "询盘", "email": { "address": "sales@shop.test" } }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = inbox["id"].as_i64().unwrap();
+    let settings: serde_json::Value = t
+        .get(&format!("/api/v1/inboxes/{id}/email"), &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let raw = format!(
+        "From: 王芳 <buyer@customer.test>\r\nTo: sales@shop.test\r\nSubject: 样品图\r\n\
+         Message-ID: <b1@customer.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>样品如图，请确认颜色。</p>\
+         <script>new Image().src='{remote}/script-ran'</script>\
+         <img src=\"x\" onerror=\"new Image().src='{remote}/handler-ran'\">\
+         <img src=\"{remote}/pixel.gif\" alt=\"样品\">\r\n"
+    );
+    let secret = settings["ingest_secret"].as_str().unwrap();
+    let stored: serde_json::Value = t
+        .http
+        .post(t.url(&format!("/api/v1/inboxes/{id}/email/raw")))
+        .header(
+            "x-kefu-signature",
+            kefu_app::email::read::signature(secret, raw.as_bytes()),
+        )
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (message, conversation) = (
+        stored["message_id"].as_i64().unwrap(),
+        stored["conversation_id"].as_i64().unwrap(),
+    );
+    t.user_token("agent@shop.test", "小王", "agent").await;
+
+    let (_driver, driver_url) = start_driver(driver_path).await;
+    let c = browser(&driver_url, "zh-CN").await;
+    sign_in(&c, &t.url(""), "agent@shop.test").await;
+    c.goto(&t.url(&format!("/app/conversations/{conversation}?view=all")))
+        .await
+        .unwrap();
+    let frame = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("mail-frame-{message}")))
+        .await
+        .unwrap();
+    frame.clone().enter_frame().await.unwrap();
+    let said = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("p"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(said, "样品如图，请确认颜色。");
+    c.enter_parent_frame().await.unwrap();
+    // Give a would-be load time to happen before asserting it didn't.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached the remote server: {:?}",
+        seen.lock().unwrap()
+    );
+
+    c.find(Locator::Id(&format!("show-images-{message}")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while !seen.lock().unwrap().iter().any(|p| p == "/pixel.gif") {
+        assert!(started.elapsed() < WAIT, "the allowed image never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let asked = seen.lock().unwrap().clone();
+    assert!(
+        !asked.iter().any(|p| p.contains("ran")),
+        "neither the script nor the handler ran: {asked:?}"
+    );
+    c.close().await.unwrap();
 }

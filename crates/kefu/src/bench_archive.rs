@@ -201,6 +201,40 @@ pub(crate) fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A fresh, migrated database for a benchmark: `name` (a constant) made anew on the PostgreSQL server at
+/// `postgres`, or a new SQLite file in `dir`.
+pub(crate) async fn fresh_database(
+    postgres: Option<&str>,
+    name: &'static str,
+    dir: &std::path::Path,
+) -> anyhow::Result<Db> {
+    let db = match postgres {
+        Some(url) => {
+            let admin = Db::connect_postgres(url, None, 1).await?;
+            let pool = admin.pg_pool().expect("postgres").clone();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&pool)
+            .await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
+                .await?;
+            admin.close().await;
+            Db::connect_postgres(&replace_database(url, name), None, 20).await?
+        }
+        None => {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir)?;
+            }
+            std::fs::create_dir_all(dir)?;
+            Db::open_sqlite(&dir.join("kefu.sqlite3")).await?
+        }
+    };
+    db.migrate().await?;
+    Ok(db)
+}
+
 async fn admin_token(db: &Db) -> anyhow::Result<String> {
     let app = kefu_app::App::start(
         db.clone(),

@@ -7,9 +7,10 @@
 //! are checked against. Then times, in process: a customer's first message with and
 //! without a routing decision, a resolve that frees a place and takes the next of the
 //! 20,000 waiting, and the queue view (also over HTTP, as the API serves it), beside what
-//! counting loads per decision would cost instead of reading the kept counters.
+//! counting loads per decision would cost instead of reading the kept counters; and what
+//! SLA clocks add to each message (`bench_sla`).
 
-use crate::bench_archive::{percentile, replace_database};
+use crate::bench_archive::{fresh_database, percentile};
 use clap::Args;
 use kefu_app::{Actor, App, AppConfig, PasswordCost};
 use kefu_domain::routing::Conditions;
@@ -93,29 +94,7 @@ pub async fn run(args: RoutingBenchArgs) -> anyhow::Result<()> {
 }
 
 async fn open(args: &RoutingBenchArgs) -> anyhow::Result<Db> {
-    let db = match &args.postgres {
-        Some(url) => {
-            let admin = Db::connect_postgres(url, None, 1).await?;
-            let pool = admin.pg_pool().expect("postgres").clone();
-            sqlx::raw_sql("DROP DATABASE IF EXISTS kefu_bench_routing WITH (FORCE)")
-                .execute(&pool)
-                .await?;
-            sqlx::raw_sql("CREATE DATABASE kefu_bench_routing")
-                .execute(&pool)
-                .await?;
-            admin.close().await;
-            Db::connect_postgres(&replace_database(url, "kefu_bench_routing"), None, 20).await?
-        }
-        None => {
-            if args.dir.exists() {
-                std::fs::remove_dir_all(&args.dir)?;
-            }
-            std::fs::create_dir_all(&args.dir)?;
-            Db::open_sqlite(&args.dir.join("kefu.sqlite3")).await?
-        }
-    };
-    db.migrate().await?;
-    Ok(db)
+    fresh_database(args.postgres.as_deref(), "kefu_bench_routing", &args.dir).await
 }
 
 async fn staff(db: &Db, email: &str, name: &str, role: &str) -> anyhow::Result<i64> {
@@ -134,6 +113,16 @@ async fn staff(db: &Db, email: &str, name: &str, role: &str) -> anyhow::Result<i
     .await?;
     tx.commit().await?;
     Ok(user.id)
+}
+
+/// A staff member for a benchmark (no password).
+pub(crate) async fn bench_staff(
+    app: &App,
+    email: &str,
+    name: &str,
+    role: &str,
+) -> anyhow::Result<i64> {
+    staff(&app.db, email, name, role).await
 }
 
 async fn generate(app: &App, args: &RoutingBenchArgs) -> anyhow::Result<World> {
@@ -465,6 +454,8 @@ async fn measure(app: &App, args: &RoutingBenchArgs, w: &World, base: &str) -> a
         "(alternative) counting one team's loads per decision",
         &mut times,
     );
+    let sla = crate::bench_sla::measure(app, &w.admin, w.plain_inbox, args.samples, row).await?;
     println!("\nqueue view over HTTP p95 {p95:.2} ms (target ≤ 20 ms)");
+    println!("SLA clocks add {sla:.2} ms to a first message's p95");
     Ok(())
 }

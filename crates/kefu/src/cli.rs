@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// kefu (客服): self-hosted customer service — one inbox for every channel.
 ///
 /// Configuration comes from environment variables (KEFU_BIND, KEFU_DATA_DIR,
-/// KEFU_DATABASE_URL, KEFU_PUBLIC_URL, KEFU_SECURE_COOKIES) and optionally a TOML
+/// KEFU_DATABASE_URL, KEFU_PUBLIC_URL, KEFU_SECURE_COOKIES, KEFU_BLOB_S3_*) and optionally a TOML
 /// file with the same keys in lower case (bind, data_dir, database_url, …).
 #[derive(Parser, Debug)]
 #[command(name = "kefu", version)]
@@ -60,6 +60,12 @@ pub enum BenchWhat {
     Archive(crate::bench_archive::ArchiveBenchArgs),
     /// Routing decisions and the supervisors' queue view at 100 agents and 100,000 open tickets.
     Routing(crate::bench_routing::RoutingBenchArgs),
+    /// Mails per second from raw MIME to a stored, threaded conversation.
+    Email(crate::bench_email::EmailBenchArgs),
+    /// Order upserts per second through the API, and the order panel with 500 orders.
+    Orders(crate::bench_orders::OrdersBenchArgs),
+    /// Find conversations by their messages in 100,000 conversations / 1,000,000 messages.
+    Search(crate::bench_search::SearchBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -99,6 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::load(cli.config.as_deref())?;
+    kefu_app::blobs::install_tls_provider();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&config).await,
         Command::Migrate => {
@@ -125,6 +132,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Routing(args)),
             ..
         }) => crate::bench_routing::run(args).await,
+        Command::Bench(BenchCommand {
+            what: Some(BenchWhat::Email(args)),
+            ..
+        }) => crate::bench_email::run(args).await,
+        Command::Bench(BenchCommand {
+            what: Some(BenchWhat::Search(args)),
+            ..
+        }) => crate::bench_search::run(args).await,
+        Command::Bench(BenchCommand {
+            what: Some(BenchWhat::Orders(args)),
+            ..
+        }) => crate::bench_orders::run(args).await,
         Command::Bench(b) => crate::bench::run(b.messages).await,
     }
 }
@@ -132,7 +151,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn open_app(config: &Config) -> anyhow::Result<App> {
     let db = config.open_db().await?;
     db.migrate().await?;
-    Ok(App::start(db, AppConfig::default()).await?)
+    let app_config = AppConfig {
+        blobs: config.blob_settings()?,
+        ..AppConfig::default()
+    };
+    Ok(App::start(db, app_config).await?)
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {

@@ -18,6 +18,18 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Mark cookies Secure when served over HTTPS (`KEFU_SECURE_COOKIES=true`).
     pub secure_cookies: Option<bool>,
+    /// An S3-compatible object store for attachments, shared by several instances
+    /// (`KEFU_BLOB_S3_ENDPOINT`, e.g. `https://s3.eu-central-1.amazonaws.com`); unset:
+    /// attachments are kept in `<data_dir>/blobs`.
+    pub blob_s3_endpoint: Option<String>,
+    /// `KEFU_BLOB_S3_BUCKET`.
+    pub blob_s3_bucket: Option<String>,
+    /// `KEFU_BLOB_S3_REGION` (default us-east-1).
+    pub blob_s3_region: Option<String>,
+    /// `KEFU_BLOB_S3_ACCESS_KEY`.
+    pub blob_s3_access_key: Option<String>,
+    /// `KEFU_BLOB_S3_SECRET_KEY` (never logged).
+    pub blob_s3_secret_key: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -28,6 +40,14 @@ impl fmt::Debug for Config {
             .field("database_url", &self.database_url.as_deref().map(redact))
             .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
+            .field("blob_s3_endpoint", &self.blob_s3_endpoint)
+            .field("blob_s3_bucket", &self.blob_s3_bucket)
+            .field("blob_s3_region", &self.blob_s3_region)
+            .field("blob_s3_access_key", &self.blob_s3_access_key)
+            .field(
+                "blob_s3_secret_key",
+                &self.blob_s3_secret_key.as_ref().map(|_| "***"),
+            )
             .finish()
     }
 }
@@ -74,6 +94,17 @@ impl Config {
         if let Some(v) = env("KEFU_SECURE_COOKIES") {
             config.secure_cookies = Some(matches!(v.as_str(), "1" | "true" | "yes"));
         }
+        for (key, field) in [
+            ("KEFU_BLOB_S3_ENDPOINT", &mut config.blob_s3_endpoint),
+            ("KEFU_BLOB_S3_BUCKET", &mut config.blob_s3_bucket),
+            ("KEFU_BLOB_S3_REGION", &mut config.blob_s3_region),
+            ("KEFU_BLOB_S3_ACCESS_KEY", &mut config.blob_s3_access_key),
+            ("KEFU_BLOB_S3_SECRET_KEY", &mut config.blob_s3_secret_key),
+        ] {
+            if let Some(v) = env(key) {
+                *field = Some(v);
+            }
+        }
         Ok(config)
     }
 
@@ -85,6 +116,31 @@ impl Config {
         self.data_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("kefu-data"))
+    }
+
+    /// Where attachments are kept: the S3 bucket when an endpoint is set, else the data directory.
+    pub fn blob_settings(&self) -> anyhow::Result<kefu_app::blobs::BlobSettings> {
+        use kefu_app::blobs::{BlobSettings, S3Settings};
+        let Some(endpoint) = self.blob_s3_endpoint.clone() else {
+            return Ok(BlobSettings::Local {
+                dir: self.data_dir().join("blobs"),
+            });
+        };
+        let need = |v: &Option<String>, key: &str| {
+            v.clone().ok_or_else(|| {
+                anyhow::anyhow!("KEFU_BLOB_S3_ENDPOINT is set, so {key} is needed too")
+            })
+        };
+        Ok(BlobSettings::S3(S3Settings {
+            endpoint,
+            bucket: need(&self.blob_s3_bucket, "KEFU_BLOB_S3_BUCKET")?,
+            region: self
+                .blob_s3_region
+                .clone()
+                .unwrap_or_else(|| "us-east-1".into()),
+            access_key: need(&self.blob_s3_access_key, "KEFU_BLOB_S3_ACCESS_KEY")?,
+            secret_key: need(&self.blob_s3_secret_key, "KEFU_BLOB_S3_SECRET_KEY")?,
+        }))
     }
 
     /// Opens the configured database (creating the SQLite file and data directory if needed).
@@ -117,6 +173,22 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("postgres://kefu:***@db:5432/kefu"));
+    }
+
+    #[test]
+    fn the_object_store_secret_never_reaches_logs_and_half_settings_are_refused() {
+        let mut c = Config {
+            blob_s3_endpoint: Some("https://s3.example".into()),
+            blob_s3_bucket: Some("kefu".into()),
+            blob_s3_access_key: Some("AKID".into()),
+            blob_s3_secret_key: Some("very-s3cret".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{c:?}").contains("very-s3cret"));
+        assert!(!format!("{:?}", c.blob_settings().unwrap()).contains("very-s3cret"));
+        c.blob_s3_bucket = None;
+        let e = c.blob_settings().unwrap_err().to_string();
+        assert!(e.contains("KEFU_BLOB_S3_BUCKET"), "{e}");
     }
 
     #[test]

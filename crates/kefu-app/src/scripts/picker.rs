@@ -31,9 +31,11 @@ pub struct PickerQuery {
     pub q: Option<String>,
     /// Scripts to return, 1 to 20 (default 10).
     pub limit: Option<u64>,
-    /// Fills `{{order_number}}`; without it the body shows a placeholder to fill in.
+    /// Fills `{{order_number}}`; else the customer's latest order's number, else the body
+    /// shows a placeholder to fill in.
     pub order_number: Option<String>,
-    /// Fills `{{tracking_number}}`; without it the body shows a placeholder to fill in.
+    /// Fills `{{tracking_number}}`; else the newest parcel of the customer's latest order,
+    /// else the body shows a placeholder to fill in.
     pub tracking_number: Option<String>,
 }
 
@@ -114,6 +116,9 @@ pub async fn scripts_for_conversation(
     let shop_name = inboxes::find(&app.db, conversation.inbox_id)
         .await?
         .and_then(|i| i.shop_name);
+    let latest = kefu_store::orders::recent_of_contact(&app.db, conversation.contact_id, 1)
+        .await?
+        .pop();
     let values = Values {
         customer_name: contact.name.clone(),
         agent_name: actor.name.clone(),
@@ -122,8 +127,14 @@ pub async fn scripts_for_conversation(
             .time_zone
             .as_deref()
             .and_then(|tz| local_date(tz, jiff::Timestamp::now())),
-        order_number: q.order_number.clone(),
-        tracking_number: q.tracking_number.clone(),
+        order_number: q
+            .order_number
+            .clone()
+            .or_else(|| latest.as_ref().map(|o| o.order_number.clone())),
+        tracking_number: q
+            .tracking_number
+            .clone()
+            .or_else(|| latest.and_then(|o| o.last_tracking_number)),
     };
     let preferences = [
         contact.language.as_deref().unwrap_or_default(),

@@ -128,7 +128,7 @@ pub(super) fn archive(b: Backend) -> Vec<String> {
 /// The full-text index over a table's `search_tokens` (space-separated tokens built by
 /// the application). SQLite: an FTS5 table kept by triggers. PostgreSQL: the column read
 /// as a `tsvector` literal, so tokens are taken as they are, with a GIN index.
-fn search_index(b: Backend, table: &str) -> Vec<String> {
+pub(super) fn search_index(b: Backend, table: &str) -> Vec<String> {
     match b {
         Backend::Sqlite => vec![
             format!(

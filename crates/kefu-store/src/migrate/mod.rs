@@ -13,11 +13,15 @@ pub struct Migration {
 }
 
 mod archive;
+mod attachments;
 mod automation;
 mod backfill;
 mod calendars;
 mod duplicates;
+mod email;
 mod imports;
+mod message_search;
+mod orders;
 mod routing;
 mod scripts;
 mod sla_clocks;
@@ -84,6 +88,26 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 12,
         name: "SLA clocks",
         statements: sla_clocks::sla_clocks,
+    },
+    Migration {
+        version: 13,
+        name: "attachments",
+        statements: attachments::attachments,
+    },
+    Migration {
+        version: 14,
+        name: "email channel",
+        statements: email::email,
+    },
+    Migration {
+        version: 15,
+        name: "message search",
+        statements: message_search::message_search,
+    },
+    Migration {
+        version: 16,
+        name: "orders",
+        statements: orders::orders,
     },
 ];
 

@@ -143,5 +143,5 @@ pub async fn post_inbound_message(
         r.client_id.as_deref(),
     )
     .await?;
-    Ok(posted_response(posted))
+    posted_response(&s.app, posted, kefu_app::attachments::Viewer::Staff).await
 }

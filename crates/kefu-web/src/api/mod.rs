@@ -1,20 +1,24 @@
 //! REST API v1: JSON, bearer tokens, one error envelope, cursor pagination.
 
 pub mod archive;
+pub mod attachments;
 pub mod automation;
 pub mod calendars;
 pub mod contacts;
 pub mod conversations;
 pub mod customers;
+pub mod email;
 pub mod inboxes;
 pub mod me;
 pub mod merge;
 pub mod openapi;
+pub mod orders;
 pub mod organisations;
 pub mod people;
 pub mod routing;
 pub mod scripts;
 pub mod sla_policies;
+pub mod stores;
 pub mod tickets;
 pub mod transfer;
 

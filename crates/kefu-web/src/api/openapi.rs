@@ -13,7 +13,7 @@ use super::{archive, contacts, conversations, inboxes, me, organisations, people
         version = "1",
         description = "The REST API of kefu (客服). Authenticate with `Authorization: Bearer <token>` (create a token with `kefu token create` or POST /api/v1/tokens). \
 Errors use one envelope: `{\"error\": {\"code\", \"message\", \"field\"?, \"existing_id\"?}}`. Lists return `{\"data\": [...], \"next_cursor\"}`; pass next_cursor as `cursor` for the next page. \
-Message bodies are plain text of 1 to 10,000 characters; request bodies are limited to 1 MiB. \
+Message bodies are plain text of 1 to 10,000 characters; request bodies are limited to 1 MiB, except messages with files (multipart/form-data, each file within its inbox's limit, 50 MiB in all). \
 Live events: GET /api/v1/events/stream is a Server-Sent Events stream (event name = kind, id = event id, data = JSON payload); reconnect with Last-Event-ID to resume without gaps."
     ),
     modifiers(&BearerAuth),
@@ -59,6 +59,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::sla_policies::SlaPoliciesApi::openapi(),
         super::scripts::ScriptsApi::openapi(),
         super::routing::RoutingApi::openapi(),
+        super::email::EmailApi::openapi(),
+        super::attachments::AttachmentsApi::openapi(),
+        super::stores::StoresApi::openapi(),
+        super::orders::OrdersApi::openapi(),
     ] {
         doc.merge(part);
     }

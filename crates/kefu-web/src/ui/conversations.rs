@@ -1,12 +1,13 @@
 //! The conversation lists and the conversation screen.
 
-use crate::extract::UiActor;
+use crate::extract::{UiActor, urlencode};
 use crate::state::AppState;
 use crate::ui::{back, csrf_rejection, render};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kefu_app::attachments::Viewer;
 use kefu_app::conversations::{self as conv, ListQuery, View};
 use kefu_app::{AppError, contacts, teams, users};
 use kefu_domain::ConversationStatus;
@@ -21,6 +22,8 @@ pub struct ListFilters {
     pub view: Option<String>,
     pub status: Option<String>,
     pub team: Option<i64>,
+    /// Words in a message or the subject, or a ticket number.
+    pub q: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -40,6 +43,7 @@ impl ListFilters {
                 .unwrap_or_default(),
             status,
             team_id: self.team,
+            q: self.search().map(str::to_owned),
             after: self.cursor.as_deref().map(conv::parse_cursor).transpose()?,
             limit: PAGE_SIZE,
             ..Default::default()
@@ -55,7 +59,14 @@ impl ListFilters {
         if let Some(t) = self.team {
             parts.push(format!("team={t}"));
         }
+        if let Some(q) = self.search() {
+            parts.push(format!("q={}", urlencode(q)));
+        }
         parts.join("&")
+    }
+
+    fn search(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
     }
 }
 
@@ -88,9 +99,16 @@ async fn page(
     let teams = teams::list_teams(&s.app, &ui.actor).await?;
     let (mut current, mut messages, mut contact, mut agents) = (None, Vec::new(), None, Vec::new());
     let mut ticket = None;
+    let mut orders = None;
+    let mut mails = std::collections::BTreeMap::new();
     if let Some(id) = open {
         let c = conv::get_conversation(&s.app, &ui.actor, id).await?;
-        messages = conv::list_messages(&s.app, &ui.actor, id, None, 100).await?;
+        let rows = conv::list_messages(&s.app, &ui.actor, id, None, 100).await?;
+        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+        for mail in kefu_app::email::read::mails_for(&s.app, &ids).await? {
+            mails.insert(mail.message_id.to_string(), mail);
+        }
+        messages = kefu_app::attachments::with_attachments(&s.app.db, rows, Viewer::Staff).await?;
         contact = Some(contacts::get_contact(&s.app, &ui.actor, c.contact_id).await?);
         agents = users::list_users(&s.app, &ui.actor)
             .await?
@@ -101,13 +119,20 @@ async fn page(
             conv::mark_read(&s.app, &ui.actor, id).await?;
         }
         ticket = Some(crate::ui::tickets::panel(s, &ui.actor, &c).await?);
+        let bodies: Vec<(i64, &str)> = messages
+            .iter()
+            .map(|m| (m.message.id, m.message.body.as_str()))
+            .collect();
+        orders = Some(crate::ui::orders::panel(s, &ui.actor, c.contact_id, &bodies).await?);
         current = Some(c);
     }
     let ctx = minijinja::context! {
-        rows, next_cursor, teams, current, messages, contact, agents, last_event_id, ticket,
+        rows, next_cursor, teams, current, messages, mails, contact, agents, last_event_id, ticket, orders,
         view => q.view.as_str(),
         status => f.status.clone().unwrap_or_else(|| "open".into()),
         team => f.team,
+        q => f.search(),
+        search_param => f.search().map(|q| format!("&q={}", urlencode(q))).unwrap_or_default(),
         keep => f.keep(),
         statuses => ["open", "pending", "waiting_customer", "waiting_department", "snoozed", "resolved", "closed"],
     };
@@ -162,7 +187,11 @@ pub async fn row_fragment(
     let result = async {
         let q = f.query()?;
         let row = conv::get_conversation(&s.app, &ui.actor, id).await?;
-        if !matches(&row, &q, ui.actor.user_id) {
+        let searched = match f.search() {
+            Some(text) => conv::matches_search(&s.app, &ui.actor, id, text).await?,
+            None => true,
+        };
+        if !searched || !matches(&row, &q, ui.actor.user_id) {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
         let ctx = minijinja::context! { row, keep => f.keep(), current_id => None::<i64> };

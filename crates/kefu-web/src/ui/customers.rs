@@ -136,8 +136,8 @@ pub(crate) async fn choice_labels(
 
 #[derive(Serialize)]
 pub(crate) struct Choice {
-    key: String,
-    label: String,
+    pub(crate) key: String,
+    pub(crate) label: String,
 }
 
 fn label_map(choices: &[Choice]) -> BTreeMap<String, String> {

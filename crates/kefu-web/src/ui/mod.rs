@@ -2,10 +2,13 @@
 //! their form posts. Live parts are in assets/app.js.
 
 pub mod auth;
+pub mod automation;
 pub mod calendars;
 pub mod conversations;
 pub mod customers;
 pub mod duplicates;
+pub mod email;
+pub mod orders;
 pub mod routing;
 pub mod scripts;
 pub mod settings;

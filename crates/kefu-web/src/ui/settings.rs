@@ -4,7 +4,7 @@ use crate::extract::UiActor;
 use crate::state::AppState;
 use crate::ui::{back, csrf_rejection, error_text, render};
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use kefu_app::inboxes::{self, InboxInput};
@@ -93,13 +93,31 @@ pub async fn create_inbox(
     }
 }
 
+/// What the inbox page says above its forms.
+#[derive(Default, Deserialize)]
+pub struct InboxNotice {
+    #[serde(skip)]
+    error: Option<String>,
+    #[serde(skip)]
+    saved: bool,
+    #[serde(skip)]
+    hours_saved: bool,
+    /// `saved` after the mailbox form.
+    #[serde(default)]
+    mailbox: Option<String>,
+    /// A connection test's outcome: `ok:<detail>` or `failed:<detail>`.
+    #[serde(default)]
+    imap_test: Option<String>,
+    #[serde(default)]
+    smtp_test: Option<String>,
+}
+
 async fn inbox_page(
     s: &AppState,
     ui: &UiActor,
     id: i64,
     headers: &HeaderMap,
-    error: Option<String>,
-    saved: bool,
+    notice: InboxNotice,
 ) -> Response {
     let inbox = match inboxes::get_inbox(&s.app, &ui.actor, id).await {
         Ok(i) => i,
@@ -108,14 +126,46 @@ async fn inbox_page(
     let teams = teams::list_teams(&s.app, &ui.actor)
         .await
         .unwrap_or_default();
+    let calendars = kefu_app::calendars::list_calendars(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
     let snippet = widget_snippet(&base_url(s, headers), &inbox.widget_token);
     let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageInboxes);
+    let email = if inbox.channel == "email" && can_manage {
+        kefu_app::email::settings::email_settings(&s.app, &ui.actor, id)
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let mailbox = email.as_ref().map(crate::ui::email::MailboxForm::from_view);
+    let ingest_url = format!("{}/api/v1/inboxes/{id}/email/raw", base_url(s, headers));
+    let test = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| t.split_once(':'))
+            .map(|(ok, detail)| {
+                minijinja::context! { ok => ok == "ok", detail => detail }
+            })
+    };
+    let tests = minijinja::context! {
+        imap => test(&notice.imap_test), smtp => test(&notice.smtp_test)
+    };
+    let InboxNotice {
+        error,
+        saved,
+        hours_saved,
+        mailbox: mailbox_saved,
+        ..
+    } = notice;
     render(
         s,
         "inbox.html",
         ui.actor.locale,
         Some(ui),
-        minijinja::context! { inbox, teams, snippet, error, saved, can_manage },
+        minijinja::context! {
+            inbox, teams, calendars, snippet, error, saved, hours_saved, can_manage,
+            email, mailbox, ingest_url, tests, mailbox_saved => mailbox_saved.is_some(),
+        },
     )
 }
 
@@ -124,8 +174,9 @@ pub async fn show_inbox(
     ui: UiActor,
     Path(id): Path<i64>,
     headers: HeaderMap,
+    Query(notice): Query<InboxNotice>,
 ) -> Response {
-    inbox_page(&s, &ui, id, &headers, None, false).await
+    inbox_page(&s, &ui, id, &headers, notice).await
 }
 
 pub async fn update_inbox(
@@ -138,20 +189,52 @@ pub async fn update_inbox(
     if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
-    match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
-        Ok(_) => inbox_page(&s, &ui, id, &headers, None, true).await,
-        Err(e) => {
-            inbox_page(
-                &s,
-                &ui,
-                id,
-                &headers,
-                Some(error_text(&s, ui.actor.locale, &e)),
-                false,
-            )
-            .await
-        }
+    let notice = match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
+        Ok(_) => InboxNotice {
+            saved: true,
+            ..Default::default()
+        },
+        Err(e) => InboxNotice {
+            error: Some(error_text(&s, ui.actor.locale, &e)),
+            ..Default::default()
+        },
+    };
+    inbox_page(&s, &ui, id, &headers, notice).await
+}
+
+#[derive(Deserialize)]
+pub struct InboxCalendarForm {
+    pub csrf: String,
+    /// A calendar's id, or blank for "always open".
+    #[serde(default)]
+    pub calendar_id: String,
+}
+
+/// Sets the business calendar an inbox keeps hours by (its out-of-hours auto-reply and the
+/// automation condition read it).
+pub async fn set_inbox_calendar(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(f): Form<InboxCalendarForm>,
+) -> Response {
+    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
+        return r;
     }
+    let calendar_id = f.calendar_id.trim().parse().ok();
+    let notice =
+        match kefu_app::calendars::set_inbox_calendar(&s.app, &ui.actor, id, calendar_id).await {
+            Ok(()) => InboxNotice {
+                hours_saved: true,
+                ..Default::default()
+            },
+            Err(e) => InboxNotice {
+                error: Some(error_text(&s, ui.actor.locale, &e)),
+                ..Default::default()
+            },
+        };
+    inbox_page(&s, &ui, id, &headers, notice).await
 }
 
 async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {

@@ -50,10 +50,43 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("import.html", include_str!("../../templates/import.html")),
     (
+        "order_panel.html",
+        include_str!("../../templates/order_panel.html"),
+    ),
+    (
         "ticket_panel.html",
         include_str!("../../templates/ticket_panel.html"),
     ),
     ("tasks.html", include_str!("../../templates/tasks.html")),
+    (
+        "automation.html",
+        include_str!("../../templates/automation.html"),
+    ),
+    (
+        "automation_parts.html",
+        include_str!("../../templates/automation_parts.html"),
+    ),
+    (
+        "automation_rule.html",
+        include_str!("../../templates/automation_rule.html"),
+    ),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "email_parts.html",
+        include_str!("../../templates/email_parts.html"),
+    ),
+    (
+        "email_inbox_new.html",
+        include_str!("../../templates/email_inbox_new.html"),
+    ),
+    (
+        "email_blocklist.html",
+        include_str!("../../templates/email_blocklist.html"),
+    ),
+    (
+        "mail_parts.html",
+        include_str!("../../templates/mail_parts.html"),
+    ),
     (
         "sla_parts.html",
         include_str!("../../templates/sla_parts.html"),
@@ -134,6 +167,17 @@ pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {
         jiff::Timestamp::from_millisecond(ms)
             .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default()
+    });
+    // A file size for people (`512 B`, `3 KB`, `31 MB`).
+    env.add_filter("filesize", |bytes: i64| -> String {
+        kefu_app::attachments::files::human_size(bytes)
+    });
+    // An amount in minor units as a decimal in its currency (`206.50 CNY`, `6440 JPY`).
+    env.add_filter("money", |minor: i64, currency: String| -> String {
+        match kefu_domain::Currency::parse(&currency) {
+            Ok(c) => kefu_domain::Money::new(minor, c).to_string(),
+            Err(_) => format!("{minor} {currency}"),
+        }
     });
     // The first `chars` characters of a text, with an ellipsis when cut (option labels).
     env.add_filter("clip", |text: String, chars: usize| -> String {

@@ -56,6 +56,7 @@ pub async fn panel(
         complaint,
         clocks => kefu_app::sla_clocks::clocks(app, actor, row.id).await?,
         can_decide => actor.role.allows(Permission::AssignOthers),
+        macros => kefu_app::macros::list_macros(app, actor).await?,
     })
 }
 

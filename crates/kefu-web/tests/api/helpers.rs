@@ -120,6 +120,8 @@ impl Drop for TestDb {
 pub struct Instance {
     pub base: String,
     pub app: App,
+    /// This instance's blob store (a temporary directory, removed when dropped).
+    pub blob_dir: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
@@ -127,10 +129,14 @@ pub struct Instance {
 impl Instance {
     pub async fn start(db: Db) -> Self {
         db.migrate().await.expect("migrate");
+        let blob_dir = std::env::temp_dir().join(unique("kefu-blobs"));
         let app = App::start(
             db,
             AppConfig {
                 password_cost: PasswordCost::Fast,
+                blobs: kefu_app::blobs::BlobSettings::Local {
+                    dir: blob_dir.clone(),
+                },
                 ..Default::default()
             },
         )
@@ -158,6 +164,7 @@ impl Instance {
         Self {
             base,
             app,
+            blob_dir,
             stop: Some(stop),
             handle: Some(handle),
         }
@@ -174,6 +181,12 @@ impl Instance {
                 .expect("server stops within 10 s")
                 .expect("server task");
         }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.blob_dir);
     }
 }
 

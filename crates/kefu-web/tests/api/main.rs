@@ -2,14 +2,20 @@
 //! SQLite by default, PostgreSQL when KEFU_TEST_POSTGRES_URL is set.
 
 mod archive;
+mod attachments;
 mod auth;
 mod automation;
+mod automation_pages;
+mod conversation_search;
 mod conversations;
 mod customers;
+mod email;
 mod events;
 mod helpers;
 mod merge;
 mod openapi;
+mod order_panel;
+mod orders;
 mod people;
 mod routing;
 mod scripts;

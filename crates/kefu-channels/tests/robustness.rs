@@ -1,0 +1,281 @@
+//! Fuzz-style property tests (bounded, stable Rust): parsing and sanitising never panic on
+//! arbitrary bytes or mutated corpus messages, and sanitised HTML never carries scripts, event
+//! handlers or remote loads. The unbounded fuzzers live in `fuzz/` (cargo-fuzz, nightly).
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use kefu_channels::email::{ParsedMail, parse, sanitise_html};
+use proptest::prelude::*;
+
+static CORPUS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| std::fs::read(p).expect("corpus file"))
+        // The 200 KB message would make every case slow without finding more.
+        .filter(|raw| raw.len() < 64 * 1024)
+        .collect()
+});
+
+/// Pieces that steer mutations and generated HTML towards the interesting paths.
+const MIME_TOKENS: &[&str] = &[
+    "\r\n",
+    "\n",
+    "\r\n\r\n",
+    "--",
+    "boundary=",
+    "\"",
+    ";",
+    "=?",
+    "?=",
+    "=?utf-8?B?",
+    "=?gbk?Q?",
+    "*0*=",
+    "''",
+    "%",
+    "Content-Type: multipart/mixed; boundary=x\r\n",
+    "--x\r\n",
+    "--x--",
+    "Content-Transfer-Encoding: base64\r\n",
+    "quoted-printable",
+    "=\r\n",
+    "=FF",
+    "charset=",
+    "message/rfc822",
+    "text/html",
+    "<",
+    ">",
+    "\u{0}",
+    "\u{ff}",
+    "report-type=delivery-status",
+];
+
+const HTML_TOKENS: &[&str] = &[
+    "<script>",
+    "</script>",
+    "<img src=",
+    "\"https://t.example/p.gif\"",
+    "//t.example/x",
+    " onload=",
+    " onerror=alert(1) ",
+    "javascript:",
+    "&#106;avascript:",
+    "<svg>",
+    "<math>",
+    "<style>",
+    "</style>",
+    "style=\"",
+    "position:fixed",
+    "url(",
+    "expression(",
+    "<a href=",
+    "data:text/html,",
+    "data:image/svg+xml,",
+    ">",
+    "<",
+    "\"",
+    "'",
+    "=",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "<iframe",
+    "<form",
+    "<input",
+    "</",
+    "<p>",
+    "<div ",
+    "kefu-remote:",
+    "data-kefu-remote-src=",
+    "cid:x",
+    "<template>",
+    "<noscript>",
+    "<object",
+    "<base href=",
+    "text",
+    "文字",
+    " ",
+];
+
+fn mutate(raw: &[u8], edits: &[(usize, u8, usize)]) -> Vec<u8> {
+    let mut out = raw.to_vec();
+    for &(at, op, token) in edits {
+        let at = if out.is_empty() {
+            0
+        } else {
+            at % (out.len() + 1)
+        };
+        match op % 4 {
+            0 => out.insert(at.min(out.len()), (token % 256) as u8),
+            1 => {
+                let t = MIME_TOKENS[token % MIME_TOKENS.len()].as_bytes();
+                out.splice(at..at, t.iter().copied());
+            }
+            2 => {
+                let end = (at + token % 64).min(out.len());
+                out.drain(at..end);
+            }
+            _ => out.truncate(at),
+        }
+    }
+    out
+}
+
+/// Checks what every parse must satisfy, whatever the input.
+fn assert_sound(mail: &ParsedMail) {
+    assert!(
+        !mail.problems.iter().any(|p| p.contains("panicked")),
+        "the MIME parser panicked: {:?}",
+        mail.problems
+    );
+    if let Some(html) = &mail.html {
+        assert_safe_html(html.as_str());
+        assert_safe_html(&html.with_remote_images().replace(" src=\"http", " x=\""));
+    }
+    for a in &mail.attachments {
+        assert!(!a.filename.is_empty() && !a.filename.contains(['/', '\\']));
+        assert!(!a.filename.starts_with('.'));
+    }
+}
+
+/// No dangerous element, no event handler, no script URL, no remote load, no escaping CSS.
+/// Text may say anything (`javascript:` in a sentence is harmless), so only markup is checked.
+fn assert_safe_html(html: &str) {
+    const BANNED_TAGS: &[&str] = &[
+        "script", "style", "iframe", "frame", "form", "input", "button", "textarea", "select",
+        "object", "embed", "svg", "math", "base", "meta", "link", "template", "noscript",
+    ];
+    for tag in tags(html) {
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        assert!(!BANNED_TAGS.contains(&name.as_str()), "<{name}> in {html}");
+        for (attr, value) in attributes(tag) {
+            let attr = attr.to_ascii_lowercase();
+            assert!(!attr.starts_with("on"), "handler {attr} in {tag}");
+            let value = value.trim().to_ascii_lowercase();
+            let url_like = matches!(attr.as_str(), "src" | "href" | "cite");
+            if url_like {
+                assert!(!value.starts_with("javascript:") && !value.starts_with("vbscript:"));
+            }
+            if attr == "style" {
+                for banned in ["url(", "expression(", "position", "\\", "/*"] {
+                    assert!(!value.contains(banned), "{banned} in {tag}");
+                }
+            }
+            if attr == "src" {
+                let remote = value.starts_with("http") || value.starts_with("//");
+                assert!(!remote, "remote load in {tag}");
+                assert!(!value.starts_with("kefu-remote:"), "marker left in {tag}");
+            }
+            if attr == "href" {
+                assert!(!value.starts_with("data:"), "data link in {tag}");
+            }
+        }
+    }
+}
+
+/// The tags of serialised HTML (text `<` is always escaped there).
+fn tags(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let tag = &rest[start..];
+        let mut quoted = false;
+        let end = tag
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == '>' && !quoted
+            })
+            .map_or(tag.len(), |(i, _)| i + 1);
+        out.push(&tag[..end]);
+        rest = &tag[end..];
+    }
+    out
+}
+
+fn attributes(tag: &str) -> Vec<(&str, &str)> {
+    let inner = tag.trim_start_matches('<').trim_end_matches('>');
+    let Some(space) = inner.find(' ') else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut rest = &inner[space..];
+    loop {
+        rest = rest.trim_start();
+        let Some(eq) = rest.find("=\"") else {
+            break;
+        };
+        let name = &rest[..eq];
+        let after = &rest[eq + 2..];
+        let close = after.find('"').unwrap_or(after.len());
+        out.push((name, &after[..close]));
+        rest = after.get(close + 1..).unwrap_or_default();
+    }
+    out
+}
+
+/// `cases` by default (a few seconds in debug); `KEFU_FUZZ_CASES=200000` for a long run.
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("KEFU_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_parser(raw in prop::collection::vec(any::<u8>(), 0..2048)) {
+        assert_sound(&parse(&raw));
+    }
+
+    #[test]
+    fn mutated_corpus_messages_parse_soundly(
+        index in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<usize>()), 1..12),
+    ) {
+        let raw = &CORPUS[index.index(CORPUS.len())];
+        assert_sound(&parse(&mutate(raw, &edits)));
+    }
+
+    #[test]
+    fn sanitised_html_is_always_safe(
+        pieces in prop::collection::vec(prop::sample::select(HTML_TOKENS), 0..60),
+    ) {
+        let html = pieces.concat();
+        let safe = sanitise_html(&html);
+        assert_safe_html(safe.as_str());
+        assert_safe_html(&safe.with_cid(|_| Some("/a/1".into())));
+    }
+}
+
+#[test]
+fn the_safety_check_itself_catches_unsafe_html() {
+    let result = std::panic::catch_unwind(|| assert_safe_html("<p onclick=\"x\">a</p>"));
+    assert!(result.is_err());
+    let result = std::panic::catch_unwind(|| assert_safe_html("<img src=\"https://x\">"));
+    assert!(result.is_err());
+    let result = std::panic::catch_unwind(|| assert_safe_html("<p>x</p><script>y</script>"));
+    assert!(result.is_err());
+    assert_safe_html("<p>javascript: url( position:fixed are only words here</p>");
+}

@@ -1,0 +1,39 @@
+//! The orders beside a conversation: the customer's recent orders with payment,
+//! shipping and newest parcel news, and the order and tracking numbers their messages mention.
+
+use crate::state::AppState;
+use kefu_app::orders::view;
+use kefu_app::{Actor, AppError};
+use std::collections::BTreeMap;
+
+/// What the order panel shows: recent orders (and any older one a message mentions),
+/// and per message id the numbers it mentions that are the customer's.
+pub async fn panel(
+    s: &AppState,
+    actor: &Actor,
+    contact_id: i64,
+    messages: &[(i64, &str)],
+) -> Result<minijinja::Value, AppError> {
+    let app = &s.app;
+    let mut orders = view::recent_orders(app, actor, contact_id).await?;
+    let texts: Vec<&str> = messages.iter().map(|(_, body)| *body).collect();
+    let links = view::recognise_numbers(app, contact_id, &texts).await?;
+    let mut refs: BTreeMap<String, Vec<&view::NumberLink>> = BTreeMap::new();
+    for (id, body) in messages {
+        let mine: Vec<&view::NumberLink> = links
+            .iter()
+            .filter(|l| kefu_domain::order::number_candidates(body).contains(&l.number.as_str()))
+            .collect();
+        if !mine.is_empty() {
+            refs.insert(id.to_string(), mine);
+        }
+    }
+    for link in &links {
+        if !orders.iter().any(|o| o.id == link.order_id)
+            && let Some(o) = kefu_store::orders::find(&app.db, link.order_id).await?
+        {
+            orders.push(o);
+        }
+    }
+    Ok(minijinja::context! { list => orders, refs })
+}
