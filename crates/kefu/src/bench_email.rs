@@ -8,7 +8,7 @@
 
 use crate::bench_archive::{fresh_database, percentile};
 use clap::Args;
-use kefu_app::email::ingest::{Ingested, ingest};
+use kefu_app::email::ingest::{Cursor, Ingested, ingest, ingest_batch};
 use kefu_app::email::settings::EmailSettings;
 use kefu_app::inboxes::InboxInput;
 use kefu_app::{Actor, App, AppConfig, PasswordCost};
@@ -27,6 +27,9 @@ pub struct EmailBenchArgs {
     /// is read in order, several mailboxes side by side).
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// Mails per transaction in the third run, as the IMAP fetch stores them.
+    #[arg(long, default_value_t = 50)]
+    pub batch: usize,
     /// Run on PostgreSQL: a server URL (a database `kefu_bench_email` is made afresh there).
     #[arg(long)]
     pub postgres: Option<String>,
@@ -173,6 +176,67 @@ async fn store_all(
     Ok((started.elapsed(), times))
 }
 
+/// Stores every mail the way the IMAP fetch does: batches of `batch` in UID order, each
+/// in one transaction with the fetch cursor; returns each batch's time.
+async fn store_batches(
+    app: &App,
+    inbox: &kefu_store::inboxes::InboxRow,
+    mails: &[Vec<u8>],
+    batch: usize,
+) -> anyhow::Result<(Duration, Vec<Duration>)> {
+    let owner = "bench";
+    let now = kefu_domain::time::now_ms();
+    anyhow::ensure!(
+        kefu_store::email::take_lease(&app.db, inbox.id, owner, now, now + 3_600_000).await?,
+        "could not take the mailbox's lease"
+    );
+    let started = Instant::now();
+    let mut times = Vec::new();
+    for (n, chunk) in mails.chunks(batch).enumerate() {
+        let raws: Vec<(&[u8], Cursor)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, raw)| {
+                let uid = i64::try_from(n * batch + k + 1).unwrap_or(i64::MAX);
+                let cursor = Cursor {
+                    owner,
+                    uid_validity: 1,
+                    uid,
+                };
+                (raw.as_slice(), cursor)
+            })
+            .collect();
+        let t = Instant::now();
+        let outcomes = ingest_batch(app, inbox, &raws)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(t.elapsed());
+        if let Some(other) = outcomes
+            .iter()
+            .find(|o| !matches!(o, Ingested::Stored { .. }))
+        {
+            anyhow::bail!("a generated mail was not stored: {other:?}");
+        }
+    }
+    Ok((started.elapsed(), times))
+}
+
+async fn count_threads(app: &App, inbox_id: i64) -> anyhow::Result<i64> {
+    let (threads,): (i64,) = app
+        .db
+        .fetch_one(
+            &sea_query::Query::select()
+                .expr(sea_query::Expr::cust("COUNT(*)"))
+                .from(kefu_store::schema::Conversations::Table)
+                .and_where(
+                    sea_query::Expr::col(kefu_store::schema::Conversations::InboxId).eq(inbox_id),
+                )
+                .take(),
+        )
+        .await?;
+    Ok(threads)
+}
+
 pub async fn run(args: EmailBenchArgs) -> anyhow::Result<()> {
     let db = open(&args).await?;
     let config = AppConfig {
@@ -217,25 +281,27 @@ pub async fn run(args: EmailBenchArgs) -> anyhow::Result<()> {
             percentile(&mut times, 0.5),
             percentile(&mut times, 0.95)
         );
-        let (threads,): (i64,) = app
-            .db
-            .fetch_one(
-                &sea_query::Query::select()
-                    .expr(sea_query::Expr::cust("COUNT(*)"))
-                    .from(kefu_store::schema::Conversations::Table)
-                    .and_where(
-                        sea_query::Expr::col(kefu_store::schema::Conversations::InboxId)
-                            .eq(inbox.id),
-                    )
-                    .take(),
-            )
-            .await?;
+        let threads = count_threads(&app, inbox.id).await?;
         anyhow::ensure!(
             threads as usize == mails.len().div_ceil(3),
             "threading went wrong: {threads} conversations for {} threads",
             mails.len().div_ceil(3)
         );
     }
+    let inbox = email_inbox(&app, "batches").await?;
+    let (took, mut times) = store_batches(&app, &inbox, &mails, args.batch).await?;
+    println!(
+        "| stored and threaded, IMAP batches of {} (one transaction each; p50 / p95 per batch) | {:.0} | {:.2} | {:.2} |",
+        args.batch,
+        mails.len() as f64 / took.as_secs_f64(),
+        percentile(&mut times, 0.5),
+        percentile(&mut times, 0.95)
+    );
+    let threads = count_threads(&app, inbox.id).await?;
+    anyhow::ensure!(
+        threads as usize == mails.len().div_ceil(3),
+        "threading went wrong in batches: {threads} conversations"
+    );
     // Stored means searchable: the words of a mail find its conversations.
     let admin = bench_admin();
     let query = kefu_app::conversations::ListQuery {

@@ -1,9 +1,9 @@
 //! Mail in from IMAP: one task per email inbox that holds the mailbox's lease (so one
-//! instance fetches it at a time), reads new UIDs in batches, stores each with the cursor
-//! in one transaction, then waits with IDLE (or polls) for more.
+//! instance fetches it at a time), reads new UIDs in batches, stores each batch with the
+//! cursor in one transaction, then waits with IDLE (or polls) for more.
 
 use crate::auth::random_hex;
-use crate::email::ingest::{Cursor, ingest};
+use crate::email::ingest::{Cursor, ingest_batch};
 use crate::email::settings::imap_config;
 use crate::{App, AppError, AppResult};
 use kefu_channels::email::imap::{ImapClient, Wake};
@@ -136,13 +136,19 @@ async fn session(
             .fetch_after(after, BATCH)
             .await
             .map_err(imap_failed)?;
-        for m in &batch {
-            let cursor = Cursor {
-                owner,
-                uid_validity: validity,
-                uid: i64::from(m.uid),
-            };
-            ingest(app, &inbox, &m.raw, Some(&cursor)).await?;
+        let mails: Vec<(&[u8], Cursor)> = batch
+            .iter()
+            .map(|m| {
+                let cursor = Cursor {
+                    owner,
+                    uid_validity: validity,
+                    uid: i64::from(m.uid),
+                };
+                (m.raw.as_slice(), cursor)
+            })
+            .collect();
+        ingest_batch(app, &inbox, &mails).await?;
+        if let Some(m) = batch.last() {
             last_uid = i64::from(m.uid);
         }
         if batch.len() == BATCH {

@@ -210,14 +210,14 @@ async fn bounce(
     Ok(Some(sent.message_id))
 }
 
-/// Stores one raw mail for the inbox (see the module docs); `cursor` is advanced in the
-/// same transaction whatever becomes of the mail.
-pub async fn ingest(
-    app: &App,
-    inbox: &InboxRow,
-    raw: &[u8],
-    cursor: Option<&Cursor<'_>>,
-) -> AppResult<Ingested> {
+/// A mail parsed, its files stored as blobs, ready to be written.
+struct Prepared {
+    mail: ParsedMail,
+    rfc: String,
+    files: Vec<StoredFile>,
+}
+
+async fn prepare(app: &App, inbox: &InboxRow, raw: &[u8]) -> AppResult<Prepared> {
     let limit = crate::attachments::limit_for_inbox(inbox);
     let size = usize::try_from(limit).unwrap_or(usize::MAX);
     let limits = kefu_channels::email::Limits {
@@ -238,27 +238,70 @@ pub async fn ingest(
             content_id: a.content_id.clone(),
         });
     }
-    // The same mail arriving twice at once (a relay retrying while the first post is
-    // still being stored) meets the unique Message-ID: the second try finds it stored.
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match store_once(app, inbox, &mail, &rfc, &files, cursor).await {
-            Err(AppError::Conflict { message, .. })
-                if tries == 1 && message.contains("uq_email_messages_") => {}
-            done => return done,
-        }
-    }
+    Ok(Prepared { mail, rfc, files })
 }
 
-async fn store_once(
+fn is_duplicate_race(e: &AppError) -> bool {
+    matches!(e, AppError::Conflict { message, .. } if message.contains("uq_email_messages_"))
+}
+
+/// Stores one raw mail for the inbox (see the module docs); `cursor` is advanced in the
+/// same transaction whatever becomes of the mail.
+pub async fn ingest(
     app: &App,
     inbox: &InboxRow,
-    mail: &ParsedMail,
-    rfc: &str,
-    files: &[StoredFile],
+    raw: &[u8],
     cursor: Option<&Cursor<'_>>,
 ) -> AppResult<Ingested> {
+    let one = prepare(app, inbox, raw).await?;
+    // The same mail arriving twice at once (a relay retrying while the first post is
+    // still being stored) meets the unique Message-ID: the second try finds it stored.
+    match store_all(app, inbox, std::slice::from_ref(&one), cursor).await {
+        Err(e) if is_duplicate_race(&e) => {}
+        done => return done.map(|mut v| v.remove(0)),
+    }
+    store_all(app, inbox, std::slice::from_ref(&one), cursor)
+        .await
+        .map(|mut v| v.remove(0))
+}
+
+/// Stores a batch of mails fetched in UID order in one transaction, with the cursor at
+/// the last of them: one commit for the batch instead of one per mail. Should the batch
+/// fail (another writer stored one of its mails meanwhile, say), it is stored again mail
+/// by mail, so the mails before a troublesome one are kept.
+pub async fn ingest_batch(
+    app: &App,
+    inbox: &InboxRow,
+    raws: &[(&[u8], Cursor<'_>)],
+) -> AppResult<Vec<Ingested>> {
+    let Some((_, last)) = raws.last() else {
+        return Ok(vec![]);
+    };
+    let mut prepared = Vec::with_capacity(raws.len());
+    for (raw, _) in raws {
+        prepared.push(prepare(app, inbox, raw).await?);
+    }
+    match store_all(app, inbox, &prepared, Some(last)).await {
+        Err(AppError::Conflict {
+            code: "mailbox_lease_lost",
+            ..
+        }) => {}
+        Err(e) => tracing::debug!(error = %e, "a batch of mail is stored mail by mail"),
+        done => return done,
+    }
+    let mut out = Vec::with_capacity(raws.len());
+    for (raw, cursor) in raws {
+        out.push(ingest(app, inbox, raw, Some(cursor)).await?);
+    }
+    Ok(out)
+}
+
+async fn store_all(
+    app: &App,
+    inbox: &InboxRow,
+    mails: &[Prepared],
+    cursor: Option<&Cursor<'_>>,
+) -> AppResult<Vec<Ingested>> {
     let mut tx = app.db.begin().await?;
     if let Some(c) = cursor
         && !store::advance_cursor(&mut tx, inbox.id, c.owner, c.uid_validity, c.uid).await?
@@ -269,19 +312,24 @@ async fn store_once(
             existing_id: None,
         });
     }
-    let outcome = store_mail(app, &mut tx, inbox, mail, rfc, files).await?;
+    let blocklist = store::blocked_patterns(&mut tx).await?;
+    let mut out = Vec::with_capacity(mails.len());
+    for m in mails {
+        out.push(store_mail(app, &mut tx, inbox, m, &blocklist).await?);
+    }
     commit(app, tx).await?;
-    Ok(outcome)
+    Ok(out)
 }
 
 async fn store_mail(
     app: &App,
     tx: &mut Tx,
     inbox: &InboxRow,
-    mail: &ParsedMail,
-    rfc: &str,
-    files: &[StoredFile],
+    prepared: &Prepared,
+    blocklist: &[String],
 ) -> AppResult<Ingested> {
+    let Prepared { mail, rfc, files } = prepared;
+    let (rfc, files) = (rfc.as_str(), files.as_slice());
     if let Some(seen) = store::find_by_rfc_id(tx, inbox.id, rfc).await? {
         return Ok(Ingested::Duplicate {
             message_id: seen.message_id,
@@ -292,7 +340,7 @@ async fn store_mail(
         .as_ref()
         .map(|m| m.address.trim().to_lowercase())
         .unwrap_or_default();
-    if blocked(&store::blocked_patterns(tx).await?, &from) {
+    if blocked(blocklist, &from) {
         return Ok(Ingested::Blocked);
     }
     if let Some(message_id) = bounce(app, tx, inbox, mail).await? {

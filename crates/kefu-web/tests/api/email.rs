@@ -921,3 +921,82 @@ async fn two_instances_fetching_one_mailbox_store_each_mail_once() {
     assert_eq!(t.count("messages").await, 30);
     other.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_fetched_batch_is_stored_in_one_go_threaded_within_itself_and_only_while_the_lease_is_held()
+ {
+    use kefu_app::email::ingest::{Cursor, Ingested, ingest_batch};
+    let t = TestApp::spawn().await;
+    let (inbox_id, secret) = relay_inbox(&t, None).await;
+    let inbox = kefu_store::inboxes::find(&t.app().db, inbox_id)
+        .await
+        .unwrap()
+        .unwrap();
+    // One of the batch's mails came in by the relay first.
+    let relayed = mail("r1@customer.test", "发票", "请开发票", "");
+    post_raw(&t, inbox_id, &secret, &relayed).await;
+    let first = mail("n1@customer.test", "换货", "耳机坏了", "");
+    let reply = mail(
+        "n2@customer.test",
+        "Re: 换货",
+        "订单号 2026112300188",
+        "In-Reply-To: <n1@customer.test>\r\n",
+    );
+    let cursor = |owner, uid| Cursor {
+        owner,
+        uid_validity: 7,
+        uid,
+    };
+    let now = kefu_domain::time::now_ms();
+
+    // Without the lease nothing is stored and the cursor stays.
+    let batch = [
+        (first.as_slice(), cursor("other", 1)),
+        (relayed.as_slice(), cursor("other", 2)),
+        (reply.as_slice(), cursor("other", 3)),
+    ];
+    let refused = ingest_batch(t.app(), &inbox, &batch).await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(t.count("email_messages").await, 1);
+
+    assert!(
+        kefu_store::email::take_lease(&t.app().db, inbox_id, "me", now, now + 60_000)
+            .await
+            .unwrap()
+    );
+    let batch = [
+        (first.as_slice(), cursor("me", 1)),
+        (relayed.as_slice(), cursor("me", 2)),
+        (reply.as_slice(), cursor("me", 3)),
+    ];
+    let outcomes = ingest_batch(t.app(), &inbox, &batch).await.unwrap();
+    let Ingested::Stored {
+        conversation_id, ..
+    } = outcomes[0]
+    else {
+        panic!("{outcomes:?}")
+    };
+    assert!(
+        matches!(outcomes[1], Ingested::Duplicate { .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[2], Ingested::Stored { conversation_id: c, opened: false, .. } if c == conversation_id),
+        "the reply joins the mail before it in the same batch: {outcomes:?}"
+    );
+    let account = kefu_store::email::find_account(&t.app().db, inbox_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((account.uid_validity, account.last_uid), (Some(7), 3));
+    assert_eq!(t.count("email_messages").await, 3);
+
+    // The same batch again (a restart before IDLE): nothing new.
+    let again = ingest_batch(t.app(), &inbox, &batch).await.unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o, Ingested::Duplicate { .. }))
+    );
+    assert_eq!(t.count("messages").await, 3);
+}
