@@ -279,3 +279,19 @@ fn the_safety_check_itself_catches_unsafe_html() {
     assert!(result.is_err());
     assert_safe_html("<p>javascript: url( position:fixed are only words here</p>");
 }
+
+/// Found by the `parse` fuzz target: an empty message/rfc822 part inside a multipart whose
+/// Content-Type line is cut short trips one of mail-parser's debug assertions. The build that
+/// ships (and, by the workspace profile, the tests) walks past it and reads the mail.
+#[test]
+fn a_message_that_trips_the_mime_parsers_own_checks_is_still_read() {
+    let raw = b"Fed\r\nContent-Type: multipart/mixeG\n\r\n--outer\r\nContent-Type: message/rfc822\r\n-yp\n\r\nsi\nContent-Type: message/rfc822\r\n\r\n\r\n--outer--\r\n";
+    let mail = parse(raw);
+    assert_sound(&mail);
+    let kinds: Vec<&str> = mail
+        .attachments
+        .iter()
+        .map(|a| a.content_type.as_str())
+        .collect();
+    assert_eq!(kinds, ["message/rfc822"], "{mail:?}");
+}
