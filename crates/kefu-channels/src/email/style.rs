@@ -142,9 +142,13 @@ fn has_negative_number(value: &str) -> bool {
 fn functions_allowed(value: &str) -> bool {
     value.match_indices('(').all(|(i, _)| {
         let before = &value[..i];
+        // The name starts after the last character that cannot be in one (which may be
+        // several bytes long: `rågb(`).
         let name_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-            .map_or(0, |p| p + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-'))
+            .map_or(0, |(p, c)| p + c.len_utf8());
         ALLOWED_FUNCTIONS.contains(&&before[name_start..])
     })
 }
@@ -167,6 +171,13 @@ mod tests {
             filter_style("position:fixed;top:0;left:0;z-index:9999;transform:scale(9)"),
             ""
         );
+    }
+
+    #[test]
+    fn a_function_name_after_a_non_ascii_letter_is_read_whole() {
+        // Found by the `parse` fuzz target: this used to cut the text inside `å`.
+        assert_eq!(filter_style("border:1px solid rågb(1,2,3);color:red"), "color:red;");
+        assert_eq!(filter_style("color:rgb(1,2,3)"), "color:rgb(1,2,3);");
     }
 
     #[test]
