@@ -146,6 +146,7 @@ pub async fn insert(tx: &mut Tx, order_id: i64, f: &ShipmentFields, now: i64) ->
                     Shipments::Status,
                     Shipments::ShippedAt,
                     Shipments::DeliveredAt,
+                    Shipments::MovedAt,
                     Shipments::CreatedAt,
                     Shipments::UpdatedAt,
                 ])
@@ -156,6 +157,7 @@ pub async fn insert(tx: &mut Tx, order_id: i64, f: &ShipmentFields, now: i64) ->
                     f.status.as_deref().unwrap_or("pending").into(),
                     f.shipped_at.into(),
                     f.delivered_at.into(),
+                    f.shipped_at.unwrap_or(now).into(),
                     now.into(),
                     now.into(),
                 ])
@@ -177,6 +179,10 @@ pub async fn update(tx: &mut Tx, s: &ShipmentRow, now: i64) -> StoreResult<()> {
                 (Shipments::ShippedAt, s.shipped_at.into()),
                 (Shipments::DeliveredAt, s.delivered_at.into()),
                 (Shipments::LastEventAt, s.last_event_at.into()),
+                (
+                    Shipments::MovedAt,
+                    s.last_event_at.or(s.shipped_at).unwrap_or(s.created_at).into(),
+                ),
                 (Shipments::UpdatedAt, now.into()),
             ])
             .and_where(Expr::col(Shipments::Id).eq(s.id))
