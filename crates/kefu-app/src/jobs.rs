@@ -47,6 +47,12 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
+        crate::reminders::PAYMENT_REMINDER => {
+            if let Some(id) = payload["order_id"].as_i64() {
+                crate::reminders::remind(app, id).await?;
+            }
+            Ok(())
+        }
         BACKFILL_DUPLICATE_KEYS => {
             let entity = payload["entity"].as_str().unwrap_or_default();
             let after = payload["after"].as_i64().unwrap_or_default();

@@ -22,6 +22,7 @@ pub mod merge;
 pub mod orders;
 pub mod organisations;
 pub mod privacy;
+pub mod reminders;
 pub mod routing;
 pub mod scripts;
 pub mod search;

@@ -208,9 +208,9 @@ pub async fn list(db: &Db, f: &CaseFilter, limit: u64) -> StoreResult<Vec<CaseRo
     let mut q = select();
     match &f.status {
         Some(s) => q.and_where(Expr::col((l, LogisticsCases::Status)).eq(s.as_str())),
-        None if f.order_id.is_none() => q.and_where(
-            Expr::col((l, LogisticsCases::Status)).is_in(["open", "waiting_carrier"]),
-        ),
+        None if f.order_id.is_none() => {
+            q.and_where(Expr::col((l, LogisticsCases::Status)).is_in(["open", "waiting_carrier"]))
+        }
         None => &mut q,
     };
     if let Some(o) = f.order_id {
@@ -247,9 +247,18 @@ pub async fn update(tx: &mut Tx, id: i64, u: &CaseUpdate<'_>, now: i64) -> Store
             .table(LogisticsCases::Table)
             .values([
                 (LogisticsCases::Status, u.status.into()),
-                (LogisticsCases::Resolution, u.resolution.map(str::to_owned).into()),
-                (LogisticsCases::CompensationMinor, u.compensation_minor.into()),
-                (LogisticsCases::Notes, JsonText(u.notes.to_vec()).to_text().into()),
+                (
+                    LogisticsCases::Resolution,
+                    u.resolution.map(str::to_owned).into(),
+                ),
+                (
+                    LogisticsCases::CompensationMinor,
+                    u.compensation_minor.into(),
+                ),
+                (
+                    LogisticsCases::Notes,
+                    JsonText(u.notes.to_vec()).to_text().into(),
+                ),
                 (LogisticsCases::ResolvedBy, u.resolved_by.into()),
                 (LogisticsCases::ResolvedAt, u.resolved_at.into()),
                 (LogisticsCases::UpdatedAt, now.into()),
@@ -275,7 +284,8 @@ pub async fn stale_parcels(
         .expr(Expr::val(1))
         .from(LogisticsCases::Table)
         .and_where(
-            Expr::col((LogisticsCases::Table, LogisticsCases::ShipmentId)).equals((s, Shipments::Id)),
+            Expr::col((LogisticsCases::Table, LogisticsCases::ShipmentId))
+                .equals((s, Shipments::Id)),
         )
         .and_where(Expr::col((LogisticsCases::Table, LogisticsCases::Kind)).eq("no_movement"))
         .and_where(

@@ -85,7 +85,11 @@ pub async fn record_delivery(
     message_id: Option<i64>,
     task_id: Option<i64>,
 ) -> StoreResult<()> {
-    let channel = if message_id.is_some() { "message" } else { "task" };
+    let channel = if message_id.is_some() {
+        "message"
+    } else {
+        "task"
+    };
     tx.execute(
         &Query::update()
             .table(PaymentReminders::Table)
@@ -140,12 +144,7 @@ pub async fn convert(tx: &mut Tx, order_id: i64, at: i64) -> StoreResult<u64> {
 }
 
 /// Reminders sent in `[from, to)` (of one store, or all) and how many of them converted.
-pub async fn counts(
-    db: &Db,
-    store_id: Option<i64>,
-    from: i64,
-    to: i64,
-) -> StoreResult<(i64, i64)> {
+pub async fn counts(db: &Db, store_id: Option<i64>, from: i64, to: i64) -> StoreResult<(i64, i64)> {
     let mut q = Query::select();
     q.expr(Expr::col(PaymentReminders::Id).count())
         .expr(Expr::col(PaymentReminders::ConvertedAt).count())

@@ -181,7 +181,10 @@ pub async fn update(tx: &mut Tx, s: &ShipmentRow, now: i64) -> StoreResult<()> {
                 (Shipments::LastEventAt, s.last_event_at.into()),
                 (
                     Shipments::MovedAt,
-                    s.last_event_at.or(s.shipped_at).unwrap_or(s.created_at).into(),
+                    s.last_event_at
+                        .or(s.shipped_at)
+                        .unwrap_or(s.created_at)
+                        .into(),
                 ),
                 (Shipments::UpdatedAt, now.into()),
             ])
