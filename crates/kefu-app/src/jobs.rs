@@ -113,6 +113,11 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
         {
             tracing::warn!(error = %e, "routing sweep failed");
         }
+        if rounds.is_multiple_of(crate::logistics::auto::STALE_CHECK_SECS)
+            && let Err(e) = crate::logistics::auto::check_stale_parcels(&app).await
+        {
+            tracing::warn!(error = %e, "stale parcel check failed");
+        }
         if rounds.is_multiple_of(3600) {
             let _ = kefu_store::sessions::delete_expired(&app.db, now_ms()).await;
         }

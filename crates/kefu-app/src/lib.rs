@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 pub mod inboxes;
 pub mod jobs;
+pub mod logistics;
 pub mod macros;
 pub mod merge;
 pub mod orders;

@@ -94,6 +94,11 @@ fn select() -> SelectStatement {
         .take()
 }
 
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ShipmentRow>> {
+    db.fetch_optional(&select().and_where(Expr::col(Shipments::Id).eq(id)).take())
+        .await
+}
+
 pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ShipmentRow>> {
     tx.fetch_optional(&select().and_where(Expr::col(Shipments::Id).eq(id)).take())
         .await
