@@ -150,7 +150,10 @@ async fn compose(
     order: &OrderRow,
     contact: Option<&ContactRow>,
 ) -> AppResult<Option<Rendered>> {
-    let language = contact.and_then(|c| c.language.clone()).unwrap_or_default();
+    // kefu's own language when the buyer's is unknown.
+    let language = contact
+        .and_then(|c| c.language.clone())
+        .unwrap_or_else(|| "zh-CN".to_owned());
     let (body, locale) = match &store.reminder_text {
         Some(text) => (text.clone(), language.clone()),
         None => {
@@ -283,6 +286,66 @@ pub struct ReminderReport {
     pub converted: i64,
     /// `converted / sent` (0 when none were sent).
     pub rate: f64,
+}
+
+/// The period and store a reminder report is for.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// One store (default: all).
+    pub store: Option<i64>,
+    /// First day (`2026-11-01`, in the store's time zone, else Asia/Shanghai) or an RFC
+    /// 3339 instant; default 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, included (`2026-11-30`), or an RFC 3339 instant (excluded); default now.
+    pub to: Option<String>,
+}
+
+/// A report bound as UTC milliseconds: a day's start (`end`: the next day's start) in
+/// `tz`, or an instant.
+fn bound(field: &'static str, v: &str, tz: &str, end: bool) -> AppResult<i64> {
+    let v = v.trim();
+    if let Ok(t) = v.parse::<jiff::Timestamp>() {
+        return Ok(t.as_millisecond());
+    }
+    let bad = || {
+        kefu_domain::Invalid::new(
+            field,
+            "invalid_date",
+            format!("'{v}' is not a date (2026-11-30) or an RFC 3339 time"),
+        )
+    };
+    let day: jiff::civil::Date = v.parse().map_err(|_| bad())?;
+    let day = if end {
+        day.tomorrow().map_err(|_| bad())?
+    } else {
+        day
+    };
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    let start = day.to_zoned(zone).map_err(|_| bad())?;
+    Ok(start.timestamp().as_millisecond())
+}
+
+/// The report for a query: dates read in the store's time zone.
+pub async fn report_for(app: &App, actor: &Actor, q: &ReportQuery) -> AppResult<ReminderReport> {
+    actor.require(Permission::AssignOthers)?;
+    let tz = match q.store {
+        Some(s) => {
+            kefu_store::stores::find(&app.db, s)
+                .await?
+                .ok_or(AppError::NotFound("store"))?
+                .time_zone
+        }
+        None => "Asia/Shanghai".to_owned(),
+    };
+    let to = match crate::archive::present(&q.to) {
+        Some(v) => bound("to", v, &tz, true)?,
+        None => now_ms(),
+    };
+    let from = match crate::archive::present(&q.from) {
+        Some(v) => bound("from", v, &tz, false)?,
+        None => to - 30 * 86_400_000,
+    };
+    report(app, actor, q.store, from, to).await
 }
 
 /// Counts the reminders sent in `[from, to)` (supervisors and up).

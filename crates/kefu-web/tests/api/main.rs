@@ -17,6 +17,7 @@ mod openapi;
 mod order_panel;
 mod orders;
 mod people;
+mod reminders;
 mod routing;
 mod scripts;
 mod sla;
