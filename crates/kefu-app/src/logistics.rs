@@ -291,6 +291,15 @@ pub async fn update_case(
     let case = logistics::find(&app.db, id)
         .await?
         .ok_or(AppError::NotFound("logistics case"))?;
+    let resolved_already = || AppError::Conflict {
+        code: "case_resolved",
+        message: "this case is already resolved; open a new one if the parcel has a new problem"
+            .into(),
+        existing_id: Some(id),
+    };
+    if case.resolved_at.is_some() {
+        return Err(resolved_already());
+    }
     let note = optional_text("note", &change.note, MAX_NOTE_CHARS)?;
     let (status, resolution, paid) = next_state(&case, change)?;
     let now = now_ms();
@@ -373,4 +382,14 @@ pub async fn get_case(app: &App, actor: &Actor, id: i64) -> AppResult<CaseRow> {
     logistics::find(&app.db, id)
         .await?
         .ok_or(AppError::NotFound("logistics case"))
+}
+
+/// The cases of these orders, for the panel beside a conversation.
+pub async fn cases_of_orders(
+    app: &App,
+    actor: &Actor,
+    order_ids: &[i64],
+) -> AppResult<Vec<CaseRow>> {
+    actor.require(Permission::WorkConversations)?;
+    Ok(logistics::of_orders(&app.db, order_ids).await?)
 }

@@ -316,3 +316,19 @@ pub async fn stale_parcels(
     )
     .await
 }
+
+/// The cases of these orders (the panel beside a conversation), newest first.
+pub async fn of_orders(db: &Db, order_ids: &[i64]) -> StoreResult<Vec<CaseRow>> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let l = LogisticsCases::Table;
+    db.fetch_all(
+        &select()
+            .and_where(Expr::col((l, LogisticsCases::OrderId)).is_in(order_ids.to_vec()))
+            .order_by((l, LogisticsCases::Id), Order::Desc)
+            .limit(100)
+            .take(),
+    )
+    .await
+}

@@ -165,7 +165,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::scripts::routes())
         .merge(ui::routing::routes())
         .merge(ui::automation::routes())
-        .merge(ui::email::routes());
+        .merge(ui::email::routes())
+        .merge(ui::logistics::routes())
+        .merge(ui::stores::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -12,6 +12,7 @@ mod customers;
 mod email;
 mod events;
 mod helpers;
+mod logistics;
 mod merge;
 mod openapi;
 mod order_panel;
