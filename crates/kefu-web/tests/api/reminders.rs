@@ -554,3 +554,73 @@ async fn agents_scripts_fill_carrier_amount_items_link_and_address_from_the_late
     );
     assert_eq!(found[0]["missing"], json!([]));
 }
+
+#[tokio::test]
+async fn admins_set_reminders_and_quiet_hours_on_the_store_settings_page() {
+    let t = TestApp::spawn().await;
+    let s = reminder_store(&t, "丝施天猫店", json!({})).await;
+    let (cookie, csrf) = t.sign_in("admin@shop.test", crate::helpers::PASSWORD).await;
+    let page = t
+        .http
+        .get(t.url("/app/settings/stores"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Quiet hours") && html.contains("催付 未付款"),
+        "the 催付 scripts to pick from"
+    );
+
+    let r = t
+        .http
+        .post(t.url(&format!("/app/settings/stores/{s}")))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "丝施天猫店"),
+            ("kind", "shop"),
+            ("reminder_delay_minutes", "45"),
+            ("quiet_hours_start", "21:30"),
+            ("quiet_hours_end", "09:00"),
+            ("reminder_text", "亲，订单{{order_number}}还没付款哦"),
+            ("stale_after_days", "5"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, store) =
+        status_and_json(t.get(&format!("/api/v1/stores/{s}"), &t.admin_token).await).await;
+    assert_eq!(store["reminder_delay_minutes"], 45);
+    assert_eq!(
+        (
+            store["quiet_hours_start"].as_str(),
+            store["quiet_hours_end"].as_str()
+        ),
+        (Some("21:30"), Some("09:00"))
+    );
+    assert_eq!(store["reminder_text"], "亲，订单{{order_number}}还没付款哦");
+    assert_eq!(store["stale_after_days"], 5);
+
+    let r = t
+        .http
+        .post(t.url(&format!("/app/settings/stores/{s}")))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "丝施天猫店"),
+            ("kind", "shop"),
+            ("quiet_hours_start", "9pm"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().await.unwrap().contains("22:00 or 08:30"),
+        "the translated reason"
+    );
+}
