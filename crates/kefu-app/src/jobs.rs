@@ -47,6 +47,12 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
+        crate::reminders::PAYMENT_REMINDER => {
+            if let Some(id) = payload["order_id"].as_i64() {
+                crate::reminders::remind(app, id).await?;
+            }
+            Ok(())
+        }
         BACKFILL_DUPLICATE_KEYS => {
             let entity = payload["entity"].as_str().unwrap_or_default();
             let after = payload["after"].as_i64().unwrap_or_default();
@@ -106,6 +112,11 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
             && let Err(e) = crate::routing::sweep(&app).await
         {
             tracing::warn!(error = %e, "routing sweep failed");
+        }
+        if rounds.is_multiple_of(crate::logistics::auto::STALE_CHECK_SECS)
+            && let Err(e) = crate::logistics::auto::check_stale_parcels(&app).await
+        {
+            tracing::warn!(error = %e, "stale parcel check failed");
         }
         if rounds.is_multiple_of(3600) {
             let _ = kefu_store::sessions::delete_expired(&app.db, now_ms()).await;

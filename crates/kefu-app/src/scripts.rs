@@ -2,6 +2,7 @@
 //! (supervisors and above write those), with one body per locale and variables filled
 //! in for the conversation they are used in.
 
+pub mod order_values;
 mod picker;
 mod stages;
 
@@ -77,7 +78,8 @@ pub struct ScriptInput {
     /// Language tag → body, e.g. `{"zh-CN": "亲，您好！…", "en": "Hello {{customer_name}} …"}`.
     /// Blank bodies are left out; at least one is needed. Variables: `{{customer_name}}`,
     /// `{{agent_name}}`, `{{order_number}}`, `{{tracking_number}}`, `{{shop_name}}`,
-    /// `{{local_date}}`.
+    /// `{{local_date}}`, and from the customer's latest order `{{carrier}}`, `{{amount}}`,
+    /// `{{items}}`, `{{tracking_link}}`, `{{address}}`.
     pub bodies: BTreeMap<String, String>,
 }
 

@@ -159,7 +159,8 @@ pub async fn escalate(app: &App, actor: &Actor, id: i64, e: &Escalation) -> AppR
     Ok(task)
 }
 
-async fn schedule_deadline(tx: &mut Tx, task: &TaskRow, now: i64) -> AppResult<()> {
+/// Schedules the job that flags the task overdue at its deadline.
+pub(crate) async fn schedule_deadline(tx: &mut Tx, task: &TaskRow, now: i64) -> AppResult<()> {
     if let Some(due) = task.due_at {
         jobs::enqueue(
             tx,
@@ -175,7 +176,7 @@ async fn schedule_deadline(tx: &mut Tx, task: &TaskRow, now: i64) -> AppResult<(
 }
 
 /// Appends a task event; `notify` names who should be alerted (roles and people).
-async fn task_event(
+pub(crate) async fn task_event(
     app: &App,
     tx: &mut Tx,
     kind: &str,

@@ -27,6 +27,9 @@ macro_rules! word_enum {
     };
 }
 
+pub mod logistics;
+pub mod reminder;
+
 word_enum!(
     /// Where orders come from: an own shop, a marketplace account (Taobao, Amazon …) or the trading centre.
     StoreKind, "kind", "invalid_store_kind",

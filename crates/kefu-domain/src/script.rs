@@ -19,16 +19,31 @@ pub enum Variable {
     ShopName,
     /// Today's date where the customer is (the contact's time zone).
     LocalDate,
+    /// The carrier of the newest parcel of the order.
+    Carrier,
+    /// The order's total as money (`206.50 CNY`).
+    Amount,
+    /// What was ordered, `name × quantity` per line.
+    Items,
+    /// Where to follow the newest parcel.
+    TrackingLink,
+    /// Where the order goes, on one line.
+    Address,
 }
 
 impl Variable {
-    pub const ALL: [Variable; 6] = [
+    pub const ALL: [Variable; 11] = [
         Variable::CustomerName,
         Variable::AgentName,
         Variable::OrderNumber,
         Variable::TrackingNumber,
         Variable::ShopName,
         Variable::LocalDate,
+        Variable::Carrier,
+        Variable::Amount,
+        Variable::Items,
+        Variable::TrackingLink,
+        Variable::Address,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +54,11 @@ impl Variable {
             Variable::TrackingNumber => "tracking_number",
             Variable::ShopName => "shop_name",
             Variable::LocalDate => "local_date",
+            Variable::Carrier => "carrier",
+            Variable::Amount => "amount",
+            Variable::Items => "items",
+            Variable::TrackingLink => "tracking_link",
+            Variable::Address => "address",
         }
     }
 
@@ -363,7 +383,7 @@ mod tests {
 
         #[test]
         fn every_missing_variable_shows_its_placeholder(
-            picks in proptest::collection::vec(0usize..6, 0..8),
+            picks in proptest::collection::vec(0usize..Variable::ALL.len(), 0..8),
             filler in "[a-z 好]{0,10}",
         ) {
             let body: String = picks

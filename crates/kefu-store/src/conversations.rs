@@ -228,6 +228,25 @@ pub async fn latest_row_for_contact(
     .await
 }
 
+/// The contact's most recently active conversation in any inbox (not one merged away):
+/// the channel they last used.
+pub async fn most_recent_of_contact(
+    tx: &mut Tx,
+    contact_id: i64,
+) -> StoreResult<Option<ConversationRow>> {
+    let c = Conversations::Table;
+    tx.fetch_optional(
+        &select()
+            .and_where(Expr::col((c, Conversations::ContactId)).eq(contact_id))
+            .and_where(Expr::col((c, Conversations::MergedInto)).is_null())
+            .order_by((c, Conversations::LastActivityAt), Order::Desc)
+            .order_by((c, Conversations::Id), Order::Desc)
+            .limit(1)
+            .take(),
+    )
+    .await
+}
+
 pub async fn list(db: &Db, f: &ConversationFilter) -> StoreResult<Vec<ConversationRow>> {
     let c = Conversations::Table;
     let mut q = select();

@@ -652,6 +652,11 @@ pub enum Stores {
     TimeZone,
     WebhookSecret,
     ReminderDelayMinutes,
+    QuietHoursStart,
+    QuietHoursEnd,
+    ReminderScriptId,
+    ReminderText,
+    StaleAfterDays,
     CreatedAt,
     UpdatedAt,
 }
@@ -731,6 +736,7 @@ pub enum Shipments {
     ShippedAt,
     DeliveredAt,
     LastEventAt,
+    MovedAt,
     CreatedAt,
     UpdatedAt,
 }
@@ -745,4 +751,41 @@ pub enum TrackingEvents {
     Location,
     Description,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PaymentReminders {
+    Table,
+    Id,
+    OrderId,
+    StoreId,
+    ContactId,
+    ConversationId,
+    MessageId,
+    TaskId,
+    Channel,
+    SentAt,
+    ConvertedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LogisticsCases {
+    Table,
+    Id,
+    ShipmentId,
+    OrderId,
+    ConversationId,
+    TaskId,
+    Kind,
+    Status,
+    Resolution,
+    CompensationMinor,
+    Currency,
+    DueAt,
+    Notes,
+    OpenedBy,
+    OpenedAt,
+    UpdatedAt,
+    ResolvedBy,
+    ResolvedAt,
 }

@@ -94,6 +94,11 @@ fn select() -> SelectStatement {
         .take()
 }
 
+pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ShipmentRow>> {
+    db.fetch_optional(&select().and_where(Expr::col(Shipments::Id).eq(id)).take())
+        .await
+}
+
 pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<ShipmentRow>> {
     tx.fetch_optional(&select().and_where(Expr::col(Shipments::Id).eq(id)).take())
         .await
@@ -146,6 +151,7 @@ pub async fn insert(tx: &mut Tx, order_id: i64, f: &ShipmentFields, now: i64) ->
                     Shipments::Status,
                     Shipments::ShippedAt,
                     Shipments::DeliveredAt,
+                    Shipments::MovedAt,
                     Shipments::CreatedAt,
                     Shipments::UpdatedAt,
                 ])
@@ -156,6 +162,7 @@ pub async fn insert(tx: &mut Tx, order_id: i64, f: &ShipmentFields, now: i64) ->
                     f.status.as_deref().unwrap_or("pending").into(),
                     f.shipped_at.into(),
                     f.delivered_at.into(),
+                    f.shipped_at.unwrap_or(now).into(),
                     now.into(),
                     now.into(),
                 ])
@@ -177,6 +184,13 @@ pub async fn update(tx: &mut Tx, s: &ShipmentRow, now: i64) -> StoreResult<()> {
                 (Shipments::ShippedAt, s.shipped_at.into()),
                 (Shipments::DeliveredAt, s.delivered_at.into()),
                 (Shipments::LastEventAt, s.last_event_at.into()),
+                (
+                    Shipments::MovedAt,
+                    s.last_event_at
+                        .or(s.shipped_at)
+                        .unwrap_or(s.created_at)
+                        .into(),
+                ),
                 (Shipments::UpdatedAt, now.into()),
             ])
             .and_where(Expr::col(Shipments::Id).eq(s.id))

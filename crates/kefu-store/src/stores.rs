@@ -20,6 +20,16 @@ crate::record! {
         pub webhook_secret: String,
         /// Minutes after an unpaid order is placed before the buyer is reminded (催付).
         pub reminder_delay_minutes: Option<i64>,
+        /// When the store does not write to buyers, in the buyer's own time zone (`22:00`).
+        pub quiet_hours_start: String,
+        /// When it may write again (`08:00`).
+        pub quiet_hours_end: String,
+        /// The shared 催付 script reminders use (else `reminder_text`, else the stage's first).
+        pub reminder_script_id: Option<i64>,
+        /// The store's own reminder text, with `{{variables}}`.
+        pub reminder_text: Option<String>,
+        /// Days without a tracking event before a parcel on its way gets a logistics case.
+        pub stale_after_days: i64,
         pub created_at: i64,
         pub updated_at: i64,
     }
@@ -33,9 +43,14 @@ pub struct StoreFields {
     pub currency: String,
     pub time_zone: String,
     pub reminder_delay_minutes: Option<i64>,
+    pub quiet_hours_start: String,
+    pub quiet_hours_end: String,
+    pub reminder_script_id: Option<i64>,
+    pub reminder_text: Option<String>,
+    pub stale_after_days: i64,
 }
 
-const COLUMNS: [Stores; 9] = [
+const COLUMNS: [Stores; 14] = [
     Stores::Id,
     Stores::Name,
     Stores::Kind,
@@ -43,6 +58,11 @@ const COLUMNS: [Stores; 9] = [
     Stores::TimeZone,
     Stores::WebhookSecret,
     Stores::ReminderDelayMinutes,
+    Stores::QuietHoursStart,
+    Stores::QuietHoursEnd,
+    Stores::ReminderScriptId,
+    Stores::ReminderText,
+    Stores::StaleAfterDays,
     Stores::CreatedAt,
     Stores::UpdatedAt,
 ];
@@ -67,6 +87,11 @@ pub async fn insert(
                 Stores::TimeZone,
                 Stores::WebhookSecret,
                 Stores::ReminderDelayMinutes,
+                Stores::QuietHoursStart,
+                Stores::QuietHoursEnd,
+                Stores::ReminderScriptId,
+                Stores::ReminderText,
+                Stores::StaleAfterDays,
                 Stores::CreatedAt,
                 Stores::UpdatedAt,
             ])
@@ -77,6 +102,11 @@ pub async fn insert(
                 f.time_zone.as_str().into(),
                 webhook_secret.into(),
                 f.reminder_delay_minutes.into(),
+                f.quiet_hours_start.as_str().into(),
+                f.quiet_hours_end.as_str().into(),
+                f.reminder_script_id.into(),
+                f.reminder_text.clone().into(),
+                f.stale_after_days.into(),
                 now.into(),
                 now.into(),
             ])
@@ -99,6 +129,11 @@ pub async fn update(tx: &mut Tx, id: i64, f: &StoreFields, now: i64) -> StoreRes
                     Stores::ReminderDelayMinutes,
                     f.reminder_delay_minutes.into(),
                 ),
+                (Stores::QuietHoursStart, f.quiet_hours_start.as_str().into()),
+                (Stores::QuietHoursEnd, f.quiet_hours_end.as_str().into()),
+                (Stores::ReminderScriptId, f.reminder_script_id.into()),
+                (Stores::ReminderText, f.reminder_text.clone().into()),
+                (Stores::StaleAfterDays, f.stale_after_days.into()),
                 (Stores::UpdatedAt, now.into()),
             ])
             .and_where(Expr::col(Stores::Id).eq(id))

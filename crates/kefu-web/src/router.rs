@@ -2,8 +2,8 @@
 
 use crate::api::{
     archive, attachments, automation, calendars, contacts, conversations, customers, email,
-    inboxes, me, merge, openapi, orders, organisations, people, routing, scripts, sla_policies,
-    stores, tickets, transfer,
+    inboxes, logistics, me, merge, openapi, orders, organisations, people, reminders, routing,
+    scripts, sla_policies, stores, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -100,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .merge(attachments::routes())
         .merge(stores::routes())
         .merge(orders::routes())
+        .merge(reminders::routes())
+        .merge(logistics::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -163,7 +165,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::scripts::routes())
         .merge(ui::routing::routes())
         .merge(ui::automation::routes())
-        .merge(ui::email::routes());
+        .merge(ui::email::routes())
+        .merge(ui::logistics::routes())
+        .merge(ui::stores::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -108,7 +108,7 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
             kind: "shop".into(),
             currency: Some("CNY".into()),
             time_zone: Some("Asia/Shanghai".into()),
-            reminder_delay_minutes: None,
+            ..Default::default()
         },
     )
     .await

@@ -434,6 +434,11 @@ mod tests {
             time_zone: "Asia/Shanghai".into(),
             webhook_secret: "s".into(),
             reminder_delay_minutes: None,
+            quiet_hours_start: "22:00".into(),
+            quiet_hours_end: "08:00".into(),
+            reminder_script_id: None,
+            reminder_text: None,
+            stale_after_days: 3,
             created_at: 0,
             updated_at: 0,
         }

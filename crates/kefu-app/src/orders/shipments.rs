@@ -99,6 +99,7 @@ fn fields(input: &ShipmentInput, tz: &str) -> Result<ShipmentFields, Invalid> {
 /// its order's newest parcel news up to date. Returns how many events were new and
 /// whether the parcel changed.
 async fn record_events(
+    app: &App,
     tx: &mut Tx,
     (mut s, created): (ShipmentRow, bool),
     given: Option<&ShipmentFields>,
@@ -129,6 +130,10 @@ async fn record_events(
     let changed = s != before;
     if changed {
         shipments::update(tx, &s, now).await?;
+    }
+    if changed || created {
+        let was = (!created).then_some(before.status.as_str());
+        crate::logistics::auto::parcel_changed(app, tx, was, &s, now).await?;
     }
     if changed || created {
         let order = kefu_store::orders::find_in_tx(tx, s.order_id)
@@ -177,7 +182,8 @@ pub(crate) async fn apply(
             (true, s)
         }
     };
-    let (added, changed, shipment) = record_events(tx, (s, created), Some(&f), &list, now).await?;
+    let (added, changed, shipment) =
+        record_events(app, tx, (s, created), Some(&f), &list, now).await?;
     let outcome = match (created, changed || added > 0) {
         (true, _) => "created",
         (false, true) => "updated",
@@ -259,7 +265,7 @@ pub async fn add_tracking_events(
         .map_or_else(|| "Asia/Shanghai".to_owned(), |st| st.time_zone);
     let list = events(list, &tz)?;
     let (added, changed, shipment) =
-        record_events(&mut tx, (s, false), None, &list, now_ms()).await?;
+        record_events(app, &mut tx, (s, false), None, &list, now_ms()).await?;
     let outcome = if changed || added > 0 {
         event(app, &mut tx, &shipment, "updated", added).await?;
         "updated"

@@ -5,6 +5,8 @@ use crate::archive::present;
 use crate::auth::random_hex;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::order::StoreKind;
+use kefu_domain::order::reminder::{DEFAULT_QUIET_HOURS, QuietHours};
+use kefu_domain::script::ScriptBody;
 use kefu_domain::time::now_ms;
 use kefu_domain::{Currency, Invalid, Name, Permission, TimeZoneName};
 use kefu_store::StoreError;
@@ -12,7 +14,7 @@ use kefu_store::stores::{self, StoreFields, StoreRow};
 use serde::Deserialize;
 
 /// A store as a form or the API sends it.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct StoreInput {
     pub name: String,
     /// `shop`, `marketplace` or `trading_centre`.
@@ -23,6 +25,18 @@ pub struct StoreInput {
     pub time_zone: Option<String>,
     /// Minutes before an unpaid order's buyer is reminded (0 to 10,080; none: never).
     pub reminder_delay_minutes: Option<i64>,
+    /// When reminders wait, in the buyer's time zone (`HH:MM`, default `22:00`).
+    pub quiet_hours_start: Option<String>,
+    /// When reminders may go again (`HH:MM`, default `08:00`; equal to the start: never wait).
+    pub quiet_hours_end: Option<String>,
+    /// A shared script of the 催付 stage to remind with (else `reminder_text`, else the
+    /// stage's first shared script).
+    pub reminder_script_id: Option<i64>,
+    /// The store's own reminder text, with `{{variables}}` (instead of a script).
+    pub reminder_text: Option<String>,
+    /// Days without a tracking event before a parcel gets a "no movement" case (1 to 60,
+    /// default 3).
+    pub stale_after_days: Option<i64>,
 }
 
 fn validate(input: &StoreInput) -> Result<StoreFields, Invalid> {
@@ -32,6 +46,30 @@ fn validate(input: &StoreInput) -> Result<StoreFields, Invalid> {
             "reminder_delay_minutes",
             "invalid_delay",
             "the reminder delay is 0 to 10,080 minutes (a week)",
+        ));
+    }
+    let (start, end) = (
+        present(&input.quiet_hours_start).unwrap_or(DEFAULT_QUIET_HOURS.0),
+        present(&input.quiet_hours_end).unwrap_or(DEFAULT_QUIET_HOURS.1),
+    );
+    let quiet = QuietHours::parse(start, end)?;
+    let stale = input.stale_after_days.unwrap_or(3);
+    if !(1..=60).contains(&stale) {
+        return Err(Invalid::new(
+            "stale_after_days",
+            "invalid_stale_days",
+            "a parcel is stale after 1 to 60 days without news",
+        ));
+    }
+    let text = present(&input.reminder_text)
+        .map(ScriptBody::parse)
+        .transpose()
+        .map_err(|e| Invalid::new("reminder_text", e.code, e.message))?;
+    if text.is_some() && input.reminder_script_id.is_some() {
+        return Err(Invalid::new(
+            "reminder_text",
+            "reminder_script_and_text",
+            "choose a 催付 script or write the store's own text, not both",
         ));
     }
     Ok(StoreFields {
@@ -44,7 +82,33 @@ fn validate(input: &StoreInput) -> Result<StoreFields, Invalid> {
             .as_str()
             .to_owned(),
         reminder_delay_minutes: delay,
+        quiet_hours_start: quiet.start.to_string(),
+        quiet_hours_end: quiet.end.to_string(),
+        reminder_script_id: input.reminder_script_id,
+        reminder_text: text.map(ScriptBody::into_inner),
+        stale_after_days: stale,
     })
+}
+
+/// A store's reminder script must be a shared script of the 催付 stage.
+async fn check_script(app: &App, id: Option<i64>) -> AppResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    let refuse = || {
+        Invalid::new(
+            "reminder_script_id",
+            "invalid_reminder_script",
+            format!("script {id} is not a shared script of the 催付 (payment reminder) stage"),
+        )
+    };
+    let script = kefu_store::scripts::find(&app.db, id)
+        .await?
+        .filter(|s| s.owner_id.is_none())
+        .ok_or_else(refuse)?;
+    let stage = kefu_store::scripts::find_stage(&app.db, script.stage_id).await?;
+    if stage.is_none_or(|s| s.key != kefu_store::reminders::REMINDER_STAGE) {
+        return Err(refuse().into());
+    }
+    Ok(())
 }
 
 fn duplicate_name(name: &str) -> impl Fn(StoreError) -> AppError + '_ {
@@ -61,6 +125,7 @@ fn duplicate_name(name: &str) -> impl Fn(StoreError) -> AppError + '_ {
 pub async fn create_store(app: &App, actor: &Actor, input: &StoreInput) -> AppResult<StoreRow> {
     actor.require(Permission::ManageInboxes)?;
     let f = validate(input)?;
+    check_script(app, f.reminder_script_id).await?;
     let mut tx = app.db.begin().await?;
     let row = stores::insert(&mut tx, &f, &random_hex(32), now_ms())
         .await
@@ -77,6 +142,7 @@ pub async fn update_store(
 ) -> AppResult<StoreRow> {
     actor.require(Permission::ManageInboxes)?;
     let f = validate(input)?;
+    check_script(app, f.reminder_script_id).await?;
     let mut tx = app.db.begin().await?;
     let row = match stores::update(&mut tx, id, &f, now_ms()).await {
         Err(StoreError::NotFound) => return Err(AppError::NotFound("store")),

@@ -157,6 +157,7 @@ pub(crate) async fn apply(
     let mut cleared = Vec::new();
     let mut items: Vec<(i64, &ItemFields)> = Vec::new();
     let mut events = Vec::new();
+    let mut ids = Vec::with_capacity(writes.len());
     for ((index, v, head), contact_id) in writes.iter_mut().zip(contacts) {
         v.fields.contact_id = contact_id;
         let (id, kind) = match head {
@@ -178,6 +179,7 @@ pub(crate) async fn apply(
         if let Some(r) = results[*index].as_mut() {
             r.order_id = Some(id);
         }
+        ids.push(id);
         items.extend(v.items.iter().map(|i| (id, i)));
         let f = &v.fields;
         events.push((
@@ -190,6 +192,12 @@ pub(crate) async fn apply(
         ));
     }
     orders::replace_items(tx, &cleared, &items).await?;
+    let written: Vec<(i64, &orders::OrderFields)> = ids
+        .iter()
+        .copied()
+        .zip(writes.iter().map(|(_, v, _)| &v.fields))
+        .collect();
+    crate::reminders::on_orders_written(tx, store, &written, now).await?;
     kefu_store::events::append_many(tx, &events, now, app.hub.channel()).await?;
     Ok(results.into_iter().flatten().collect())
 }

@@ -1,6 +1,8 @@
 //! The composer's `/` picker: the scripts matching what the agent typed, each rendered
 //! for the open conversation in the customer's language.
 
+use super::order_values::OrderValues;
+use crate::archive::present;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::script::{Variable, local_date, pick_locale, render, search_prefix};
 use kefu_domain::{Invalid, Permission};
@@ -35,7 +37,8 @@ pub struct PickerQuery {
     /// shows a placeholder to fill in.
     pub order_number: Option<String>,
     /// Fills `{{tracking_number}}`; else the newest parcel of the customer's latest order,
-    /// else the body shows a placeholder to fill in.
+    /// else the body shows a placeholder to fill in. `{{carrier}}`, `{{amount}}`,
+    /// `{{items}}`, `{{tracking_link}}` and `{{address}}` come from that latest order.
     pub tracking_number: Option<String>,
 }
 
@@ -63,8 +66,8 @@ struct Values {
     agent_name: String,
     shop_name: Option<String>,
     local_date: Option<jiff::civil::Date>,
-    order_number: Option<String>,
-    tracking_number: Option<String>,
+    /// The customer's latest order (number and parcel overridden by the query).
+    order: OrderValues,
 }
 
 impl Values {
@@ -74,8 +77,7 @@ impl Values {
             Variable::AgentName => Some(self.agent_name.clone()),
             Variable::ShopName => self.shop_name.clone(),
             Variable::LocalDate => self.local_date.map(|d| wording.date(d, language)),
-            Variable::OrderNumber => self.order_number.clone(),
-            Variable::TrackingNumber => self.tracking_number.clone(),
+            _ => self.order.get(v, language),
         }
     }
 }
@@ -119,6 +121,16 @@ pub async fn scripts_for_conversation(
     let latest = kefu_store::orders::recent_of_contact(&app.db, conversation.contact_id, 1)
         .await?
         .pop();
+    let mut order = match &latest {
+        Some(o) => OrderValues::of(&app.db, o).await?,
+        None => OrderValues::default(),
+    };
+    if let Some(n) = present(&q.order_number) {
+        order.order_number = Some(n.to_owned());
+    }
+    if let Some(n) = present(&q.tracking_number) {
+        order.tracking_number = Some(n.to_owned());
+    }
     let values = Values {
         customer_name: contact.name.clone(),
         agent_name: actor.name.clone(),
@@ -127,14 +139,7 @@ pub async fn scripts_for_conversation(
             .time_zone
             .as_deref()
             .and_then(|tz| local_date(tz, jiff::Timestamp::now())),
-        order_number: q
-            .order_number
-            .clone()
-            .or_else(|| latest.as_ref().map(|o| o.order_number.clone())),
-        tracking_number: q
-            .tracking_number
-            .clone()
-            .or_else(|| latest.and_then(|o| o.last_tracking_number)),
+        order,
     };
     let preferences = [
         contact.language.as_deref().unwrap_or_default(),

@@ -22,6 +22,7 @@ mod email;
 mod imports;
 mod message_search;
 mod orders;
+mod reminders;
 mod routing;
 mod scripts;
 mod sla_clocks;
@@ -108,6 +109,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 16,
         name: "orders",
         statements: orders::orders,
+    },
+    Migration {
+        version: 18,
+        name: "payment reminders and logistics cases",
+        statements: reminders::reminders,
     },
 ];
 

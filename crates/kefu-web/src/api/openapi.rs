@@ -63,6 +63,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::attachments::AttachmentsApi::openapi(),
         super::stores::StoresApi::openapi(),
         super::orders::OrdersApi::openapi(),
+        super::reminders::RemindersApi::openapi(),
+        super::logistics::LogisticsApi::openapi(),
     ] {
         doc.merge(part);
     }

@@ -35,5 +35,8 @@ pub async fn panel(
             orders.push(o);
         }
     }
-    Ok(minijinja::context! { list => orders, refs })
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let cases = kefu_app::logistics::cases_of_orders(app, actor, &ids).await?;
+    let case_kinds = crate::ui::logistics::case_kinds();
+    Ok(minijinja::context! { list => orders, refs, cases, case_kinds })
 }

@@ -54,6 +54,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/order_panel.html"),
     ),
     (
+        "logistics_panel.html",
+        include_str!("../../templates/logistics_panel.html"),
+    ),
+    (
+        "logistics_cases.html",
+        include_str!("../../templates/logistics_cases.html"),
+    ),
+    ("stores.html", include_str!("../../templates/stores.html")),
+    (
         "ticket_panel.html",
         include_str!("../../templates/ticket_panel.html"),
     ),

@@ -11,11 +11,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const SERVICE: &str = "service";
-const CUSTOMER: &str = "buyer";
+pub const SERVICE: &str = "service";
+pub const CUSTOMER: &str = "buyer";
 
 /// An email inbox reading `service`'s mailbox and sending through the test SMTP server.
-async fn email_inbox(t: &TestApp, servers: &MailServers, auto_reply: Option<&str>) -> i64 {
+pub async fn email_inbox(t: &TestApp, servers: &MailServers, auto_reply: Option<&str>) -> i64 {
     let imap = servers.imap_config(
         SERVICE,
         MailAuth::Password("pw-service".into()),
@@ -51,7 +51,7 @@ async fn email_inbox(t: &TestApp, servers: &MailServers, auto_reply: Option<&str
     inbox["id"].as_i64().unwrap()
 }
 
-fn mail(message_id: &str, subject: &str, text: &str, extra: &str) -> Vec<u8> {
+pub fn mail(message_id: &str, subject: &str, text: &str, extra: &str) -> Vec<u8> {
     format!(
         "From: 王芳 <buyer@customer.test>\r\nTo: service@shop.test\r\nSubject: {subject}\r\n\
          Message-ID: <{message_id}>\r\nDate: Tue, 24 Nov 2026 09:00:00 +0800\r\n{extra}\
@@ -66,14 +66,14 @@ async fn conversations_of(t: &TestApp, inbox: i64) -> Vec<Value> {
     v["data"].as_array().cloned().unwrap_or_default()
 }
 
-async fn messages(t: &TestApp, conversation: i64) -> Vec<Value> {
+pub async fn messages(t: &TestApp, conversation: i64) -> Vec<Value> {
     let path = format!("/api/v1/conversations/{conversation}/messages");
     let (_, v) = body(t.get(&path, &t.admin_token).await).await;
     v["data"].as_array().cloned().unwrap_or_default()
 }
 
 /// Waits (up to 30 s) until the inbox holds `n` messages in all; returns its conversations.
-async fn until_messages(t: &TestApp, inbox: i64, n: i64) -> Vec<Value> {
+pub async fn until_messages(t: &TestApp, inbox: i64, n: i64) -> Vec<Value> {
     for _ in 0..300 {
         let list = conversations_of(t, inbox).await;
         let total: i64 = list
@@ -98,7 +98,7 @@ async fn until_messages(t: &TestApp, inbox: i64, n: i64) -> Vec<Value> {
 }
 
 /// The customer's mailbox as raw messages, read over IMAP.
-async fn customer_mail(servers: &MailServers, at_least: usize) -> Vec<Vec<u8>> {
+pub async fn customer_mail(servers: &MailServers, at_least: usize) -> Vec<Vec<u8>> {
     let config = servers.imap_config(
         CUSTOMER,
         MailAuth::Password("pw-buyer".into()),
