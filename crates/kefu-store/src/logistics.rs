@@ -270,9 +270,9 @@ pub async fn update(tx: &mut Tx, id: i64, u: &CaseUpdate<'_>, now: i64) -> Store
     .await
 }
 
-/// Parcels of a store still on their way that have not moved since before `cutoff`
-/// and have no "no movement" case since they last moved: (shipment id, order id).
-/// Reads `ix_shipments_moved` by status and time.
+/// Parcels of a store still on their way that have not moved since before `cutoff`,
+/// with no open "no movement" case and none opened since they last moved: (shipment
+/// id, order id). Reads `ix_shipments_moved` by status and time.
 pub async fn stale_parcels(
     db: &Db,
     store_id: i64,
@@ -290,7 +290,8 @@ pub async fn stale_parcels(
         .and_where(Expr::col((LogisticsCases::Table, LogisticsCases::Kind)).eq("no_movement"))
         .and_where(
             Expr::col((LogisticsCases::Table, LogisticsCases::OpenedAt))
-                .gte(Expr::col((s, Shipments::MovedAt))),
+                .gte(Expr::col((s, Shipments::MovedAt)))
+                .or(Expr::col((LogisticsCases::Table, LogisticsCases::ResolvedAt)).is_null()),
         )
         .take();
     db.fetch_all(

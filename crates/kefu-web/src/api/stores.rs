@@ -69,7 +69,8 @@ pub async fn get_store(
     Ok(Json(stores::get_store(&s.app, &actor, id).await?))
 }
 
-/// Changes a store's name, kind, currency, time zone or reminder delay (admins).
+/// Replaces a store's settings: name, kind, currency, time zone, payment reminders (delay,
+/// quiet hours, script or text) and the days before a parcel counts as stale (admins).
 #[utoipa::path(put, path = "/api/v1/stores/{id}", tag = "orders", params(("id" = i64, Path)), request_body = StoreInput,
     responses((status = 200, body = StoreRow), (status = 403, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors)))]
 pub async fn update_store(

@@ -380,3 +380,26 @@ async fn the_case_list_page_and_the_order_panel_show_cases() {
         "{orders}"
     );
 }
+
+#[tokio::test]
+async fn a_case_settled_by_hand_is_not_reopened_while_the_parcel_has_not_moved_since() {
+    let t = TestApp::spawn().await;
+    let (s, _) = store(&t, "丝施天猫店", "CNY").await;
+    let stuck = json!([{ "occurred_at": days_ago(4), "status": "in_transit", "description": "到达转运中心" }]);
+    parcel(&t, s, "L6001", "13800138001", stuck).await;
+    let check = || kefu_app::logistics::auto::check_stale_parcels(t.app());
+    assert_eq!(check().await.unwrap(), 1);
+    let case = cases(&t, "").await[0].clone();
+    let r = t
+        .http
+        .patch(t.url(&format!("/api/v1/logistics-cases/{}", case["id"])))
+        .bearer_auth(&t.admin_token)
+        .json(&json!({ "status": "resolved", "resolution": "reshipped", "note": "已补发新包裹" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    assert_eq!(check().await.unwrap(), 0);
+    assert!(cases(&t, "").await.is_empty());
+}
