@@ -22,6 +22,7 @@ mod email;
 mod imports;
 mod message_search;
 mod orders;
+mod reviews;
 mod routing;
 mod scripts;
 mod sla_clocks;
@@ -108,6 +109,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 16,
         name: "orders",
         statements: orders::orders,
+    },
+    Migration {
+        version: 19,
+        name: "reviews, call-backs and outreach",
+        statements: reviews::reviews,
     },
 ];
 
