@@ -1,4 +1,4 @@
-//! Importing and exporting contacts and organisations (.xlsx, .csv).
+//! Importing and exporting contacts and organisations (.xlsx, .csv), and importing orders.
 //!
 //! An import maps the file's columns to fields, validates every row as the forms do,
 //! records bad rows with their line and reason, and writes good rows in batched
@@ -9,6 +9,7 @@
 mod contacts;
 mod export;
 mod mapping;
+mod orders;
 mod organisations;
 
 pub use export::{ExportRequest, export_columns, export_contacts, export_organisations};
@@ -46,6 +47,8 @@ const MAX_REPORTED: u64 = 1_048_000;
 pub enum Entity {
     Contact,
     Organisation,
+    /// Orders, one row per item (import only).
+    Order,
 }
 
 impl Entity {
@@ -55,10 +58,11 @@ impl Entity {
             "organisation" | "organisations" | "organization" | "organizations" => {
                 Ok(Entity::Organisation)
             }
+            "order" | "orders" => Ok(Entity::Order),
             _ => Err(Invalid::new(
                 "entity",
                 "invalid_entity",
-                "use contact or organisation",
+                "use contact, organisation or order",
             )),
         }
     }
@@ -67,6 +71,7 @@ impl Entity {
         match self {
             Entity::Contact => "contact",
             Entity::Organisation => "organisation",
+            Entity::Order => "order",
         }
     }
 
@@ -74,6 +79,7 @@ impl Entity {
         match self {
             Entity::Contact => "contacts",
             Entity::Organisation => "organisations",
+            Entity::Order => "orders",
         }
     }
 }
@@ -168,6 +174,8 @@ async fn audit_update(
 enum Planned {
     Contacts(Vec<Result<ContactPlan, NewImportError>>),
     Organisations(Vec<Result<OrganisationPlan, NewImportError>>),
+    /// Orders are only previewed this way; a run writes them whole (see `orders`).
+    Orders(Vec<Result<Action, NewImportError>>),
 }
 
 impl Planned {
@@ -176,6 +184,7 @@ impl Planned {
         match self {
             Planned::Contacts(p) => p.iter().map(|r| r.as_ref().map(|p| p.action)).collect(),
             Planned::Organisations(p) => p.iter().map(|r| r.as_ref().map(|p| p.action)).collect(),
+            Planned::Orders(p) => p.iter().map(|r| r.as_ref().copied()).collect(),
         }
     }
 }
@@ -202,6 +211,12 @@ async fn plan(
             }
             Ok(Planned::Organisations(
                 plan_organisations(tx, state, rows, checked).await?,
+            ))
+        }
+        Entity::Order => {
+            let stores = orders::Stores::load(app).await?;
+            Ok(Planned::Orders(
+                orders::plan_rows(tx, ctx, &stores, rows).await?,
             ))
         }
     }
@@ -493,33 +508,38 @@ async fn execute(
     let Job { import, sheet, ctx } = job;
     let who = (import.created_by, import.id);
     let mut state = RunState::default();
-    let result: AppResult<()> = async {
-        for rows in sheet.rows.chunks(BATCH) {
-            let mut tx = app.db.begin().await?;
-            let planned = plan(app, &mut tx, &ctx, &mut state, rows).await?;
-            let now = now_ms();
-            let bad = match planned {
-                Planned::Contacts(p) => {
-                    let (good, bad) = split_plans(p);
-                    write_contacts(&mut tx, &mut state, good, who, now).await?;
-                    bad
-                }
-                Planned::Organisations(p) => {
-                    let (good, bad) = split_plans(p);
-                    write_organisations(&mut tx, &mut state, good, who, now).await?;
-                    bad
-                }
-            };
-            imports::add_errors(&mut tx, import.id, &bad).await?;
-            state.counts.failed += bad.len() as i64;
-            state.counts.processed += rows.len() as i64;
-            imports::advance(&mut tx, import.id, &state.counts).await?;
-            tx.commit().await?;
-            progress(&state.counts, import.total);
+    let result: AppResult<()> = if ctx.entity == Entity::Order {
+        run_orders(app, &import, &sheet, &ctx, &mut state.counts, &mut progress).await
+    } else {
+        async {
+            for rows in sheet.rows.chunks(BATCH) {
+                let mut tx = app.db.begin().await?;
+                let planned = plan(app, &mut tx, &ctx, &mut state, rows).await?;
+                let now = now_ms();
+                let bad = match planned {
+                    Planned::Contacts(p) => {
+                        let (good, bad) = split_plans(p);
+                        write_contacts(&mut tx, &mut state, good, who, now).await?;
+                        bad
+                    }
+                    Planned::Organisations(p) => {
+                        let (good, bad) = split_plans(p);
+                        write_organisations(&mut tx, &mut state, good, who, now).await?;
+                        bad
+                    }
+                    Planned::Orders(_) => Vec::new(),
+                };
+                imports::add_errors(&mut tx, import.id, &bad).await?;
+                state.counts.failed += bad.len() as i64;
+                state.counts.processed += rows.len() as i64;
+                imports::advance(&mut tx, import.id, &state.counts).await?;
+                tx.commit().await?;
+                progress(&state.counts, import.total);
+            }
+            Ok(())
         }
-        Ok(())
-    }
-    .await;
+        .await
+    };
     let error = result.as_ref().err().map(|e| {
         tracing::error!(error = %e, import = import.id, "import failed");
         "the import stopped because of an error on our side; the rows counted so far were written"
@@ -548,6 +568,30 @@ async fn execute(
     imports::find(&app.db, import.id)
         .await?
         .ok_or(AppError::NotFound("import"))
+}
+
+/// Imports orders run by run (whole orders per transaction) through the order upsert.
+async fn run_orders(
+    app: &App,
+    import: &ImportRow,
+    sheet: &Sheet,
+    ctx: &Context,
+    counts: &mut Counts,
+    progress: &mut impl FnMut(&Counts, i64),
+) -> AppResult<()> {
+    let stores = orders::Stores::load(app).await?;
+    for run in orders::runs(ctx, &sheet.rows, BATCH) {
+        let rows = &sheet.rows[run];
+        let mut tx = app.db.begin().await?;
+        let bad = orders::write_rows(app, &mut tx, ctx, &stores, rows, counts, now_ms()).await?;
+        imports::add_errors(&mut tx, import.id, &bad).await?;
+        counts.failed += bad.len() as i64;
+        counts.processed += rows.len() as i64;
+        imports::advance(&mut tx, import.id, counts).await?;
+        crate::events::commit(app, tx).await?;
+        progress(counts, import.total);
+    }
+    Ok(())
 }
 
 /// Starts an import in the background on this instance and returns it at once; its

@@ -63,6 +63,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::attachments::AttachmentsApi::openapi(),
         super::stores::StoresApi::openapi(),
         super::orders::OrdersApi::openapi(),
+        super::reviews::ReviewsApi::openapi(),
+        super::outreach::OutreachApi::openapi(),
     ] {
         doc.merge(part);
     }
