@@ -239,6 +239,13 @@ fn item(v: &Values, currency: Currency) -> Result<Option<ItemInput>, (&'static s
     }))
 }
 
+/// The order a row belongs to (store and number), when it names them readably.
+fn key_of(ctx: &Context, stores: &Stores, row: &Row) -> Option<(usize, String)> {
+    let v = Values::of(&ctx.columns, row);
+    let number = parse_number("order_number", &v.first("order_number")?).ok()?;
+    Some((stores.find(&v.first("store")?)?, number))
+}
+
 /// Reads one row and checks it alone, as the order it would be by itself.
 fn read_row(ctx: &Context, stores: &Stores, row: &Row) -> Result<RowRead, NewImportError> {
     let v = Values::of(&ctx.columns, row);
@@ -300,32 +307,40 @@ fn group(
             }
         }
     }
+    // A bad row joins its order too (when it names it), so that order is not stored
+    // without it.
     let mut order_of: HashMap<(usize, String), usize> = HashMap::new();
-    let mut members: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, r) in reads.iter().enumerate() {
-        let Some(r) = r else { continue };
-        let key = (r.store, r.number.clone());
-        let g = *order_of.entry(key).or_insert_with(|| {
-            members.push((r.store, Vec::new()));
+    let mut members: Vec<((usize, String), Vec<usize>)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let key = match &reads[i] {
+            Some(r) => (r.store, r.number.clone()),
+            None => match key_of(ctx, stores, row) {
+                Some(k) => k,
+                None => continue,
+            },
+        };
+        let g = *order_of.entry(key.clone()).or_insert_with(|| {
+            members.push((key, Vec::new()));
             members.len() - 1
         });
         members[g].1.push(i);
     }
     let mut groups = Vec::new();
-    for (store, idx) in members {
-        let order = merge(ctx, stores, rows, &reads, &idx, &mut errors);
-        groups.push((store, Group { rows: idx, order }));
+    for (key, idx) in members {
+        let order = merge(ctx, stores, rows, &reads, (&key, &idx), &mut errors);
+        groups.push((key.0, Group { rows: idx, order }));
     }
     (errors, groups)
 }
 
-/// One order from its rows: the order's fields must agree from row to row.
+/// One order from its rows: the order's fields must agree from row to row, and a bad
+/// row keeps the whole order out.
 fn merge(
     ctx: &Context,
     stores: &Stores,
     rows: &[Row],
     reads: &[Option<RowRead>],
-    idx: &[usize],
+    ((store, number), idx): (&(usize, String), &[usize]),
     errors: &mut [Option<NewImportError>],
 ) -> Result<ValidOrder, NewImportError> {
     let first = idx[0];
@@ -353,24 +368,6 @@ fn merge(
         }
         items.extend(r.item.clone());
     }
-    let Some(r) = &reads[first] else {
-        return Err(bad_row(
-            &rows[first],
-            "invalid",
-            "the row could not be read".into(),
-        ));
-    };
-    let store = &stores.0[r.store];
-    let level: BTreeMap<&'static str, String> =
-        level.into_iter().map(|(f, (v, _))| (f, v)).collect();
-    let valid = order_input(&r.number, &level, items, store)
-        .map_err(|(f, e)| cell_error(ctx, &rows[first], f, &e))
-        .and_then(|o| {
-            input::validate(&o, store).map_err(|e| cell_error(ctx, &rows[first], field_of(&e), &e))
-        });
-    if let Err(e) = &valid {
-        errors[first].get_or_insert_with(|| e.clone());
-    }
     if let Some(bad) = idx.iter().find(|i| errors[**i].is_some()) {
         let line = rows[*bad].line;
         for &i in idx {
@@ -378,14 +375,35 @@ fn merge(
                 bad_row(
                     &rows[i],
                     "order_has_bad_rows",
-                    format!(
-                        "order {} is not imported: line {line} has an error",
-                        r.number
-                    ),
+                    format!("order {number} is not imported: line {line} has an error"),
                 )
             });
         }
         return Err(bad_row(&rows[first], "order_has_bad_rows", String::new()));
+    }
+    let store = &stores.0[*store];
+    let level: BTreeMap<&'static str, String> =
+        level.into_iter().map(|(f, (v, _))| (f, v)).collect();
+    let valid = order_input(number, &level, items, store)
+        .map_err(|(f, e)| cell_error(ctx, &rows[first], f, &e))
+        .and_then(|o| {
+            input::validate(&o, store).map_err(|e| cell_error(ctx, &rows[first], field_of(&e), &e))
+        });
+    if let Err(e) = &valid {
+        for &i in idx {
+            errors[i] = Some(if i == first {
+                e.clone()
+            } else {
+                bad_row(
+                    &rows[i],
+                    "order_has_bad_rows",
+                    format!(
+                        "order {number} is not imported: line {} has an error",
+                        rows[first].line
+                    ),
+                )
+            });
+        }
     }
     valid
 }
