@@ -437,3 +437,23 @@ pub async fn reviews_of_orders(
     };
     Ok(reviews::list(&app.db, &f, 100).await?)
 }
+
+/// A store as a filter shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreName {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The stores reviews come from, for the page's filter (everyone may see their names).
+pub async fn review_stores(app: &App, actor: &Actor) -> AppResult<Vec<StoreName>> {
+    actor.require(Permission::WorkConversations)?;
+    Ok(kefu_store::stores::list(&app.db)
+        .await?
+        .into_iter()
+        .map(|s| StoreName {
+            id: s.id,
+            name: s.name,
+        })
+        .collect())
+}

@@ -29,6 +29,12 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/attachments.ftl"),
     "\n",
     include_str!("../locales/zh-CN/orders.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/reviews.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/outreach.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/order_import.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -54,6 +60,12 @@ const EN: &str = concat!(
     include_str!("../locales/en/attachments.ftl"),
     "\n",
     include_str!("../locales/en/orders.ftl"),
+    "\n",
+    include_str!("../locales/en/reviews.ftl"),
+    "\n",
+    include_str!("../locales/en/outreach.ftl"),
+    "\n",
+    include_str!("../locales/en/order_import.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

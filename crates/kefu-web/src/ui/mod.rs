@@ -9,6 +9,7 @@ pub mod customers;
 pub mod duplicates;
 pub mod email;
 pub mod orders;
+pub mod reviews;
 pub mod routing;
 pub mod scripts;
 pub mod settings;

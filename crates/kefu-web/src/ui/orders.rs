@@ -35,5 +35,8 @@ pub async fn panel(
             orders.push(o);
         }
     }
-    Ok(minijinja::context! { list => orders, refs })
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let reviews = kefu_app::reviews::reviews_of_orders(app, actor, &ids).await?;
+    let reasons = crate::ui::customers::choice_labels(app, actor, "review_reason").await?;
+    Ok(minijinja::context! { list => orders, refs, reviews, reasons })
 }

@@ -215,3 +215,114 @@ async fn a_preview_recognises_the_columns_and_shows_each_row_s_fate() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unmapped["error"]["code"], "field_not_mapped");
 }
+
+fn multipart(boundary: &str, csrf: &str, file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (field, value) in [("csrf", csrf), ("entity", "order")] {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"订单.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    body
+}
+
+#[tokio::test]
+async fn the_workspace_import_page_takes_orders() {
+    let t = TestApp::spawn().await;
+    let boss = manager(&t).await;
+    store(&t, "丝施天猫店", "CNY").await;
+    let (cookie, csrf) = t.sign_in("boss@shop.test", crate::helpers::PASSWORD).await;
+    let get = |path: String| {
+        let (t, cookie) = (&t, cookie.clone());
+        async move {
+            let r = t
+                .http
+                .get(t.url(&path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            r.text().await.unwrap()
+        }
+    };
+    assert!(
+        get("/app/customers/import".into())
+            .await
+            .contains("value=\"order\"")
+    );
+
+    let r = t
+        .http
+        .post(t.url("/app/customers/import"))
+        .header("cookie", &cookie)
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(multipart("XyZ", &csrf, &xlsx(&rows("未发货"))))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let html = get(to.clone()).await;
+    assert!(
+        html.contains("value=\"order_number\" selected"),
+        "suggested mapping"
+    );
+    assert!(
+        html.contains("Order number") && html.contains("Unit price"),
+        "field labels"
+    );
+    assert!(html.contains("两个"), "the preview shows the bad row");
+    let fields = [
+        "order_number",
+        "store",
+        "buyer_name",
+        "buyer_phone",
+        "payment_state",
+        "fulfilment_state",
+        "paid_at",
+        "sku",
+        "item_name",
+        "spec",
+        "quantity",
+        "unit_price",
+        "shipping_fee",
+        "address",
+    ];
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.clone()),
+        ("action".into(), "start".into()),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        form.push((format!("map_{i}"), (*f).into()));
+    }
+    let started = t
+        .http
+        .post(t.url(&to))
+        .header("cookie", &cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    let id = to.rsplit('/').next().unwrap();
+    for _ in 0..300 {
+        let (_, v) = status_and_json(t.get(&format!("/api/v1/imports/{id}"), &boss).await).await;
+        if v["status"] == "done" {
+            assert_eq!(counts(&v), [3, 0, 0, 3, 6], "{v}");
+            assert_eq!(t.count("orders").await, 2);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the import did not finish within 30 s");
+}

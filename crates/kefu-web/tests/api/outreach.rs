@@ -148,6 +148,22 @@ async fn a_cart_with_consent_becomes_an_outreach_task_with_the_offer_outside_qui
         Some(due.as_millisecond()),
         "two hours from 08:00 in London"
     );
+    let (cookie, _) = t.sign_in("admin@shop.test", crate::helpers::PASSWORD).await;
+    let page = t
+        .http
+        .get(t.url("/app/tasks"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Cart and inquiry outreach") && page.contains("丝施天猫店加购商品"),
+        "the Tasks page shows it with its offer"
+    );
+    assert!(page.contains(&format!("/app/contacts/{contact}")));
     let (status, again) = post(&t, &body).await;
     assert_eq!(status, StatusCode::OK, "the same cart again");
     assert_eq!(again["id"], r["id"]);

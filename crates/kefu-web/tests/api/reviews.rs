@@ -362,3 +362,104 @@ async fn a_review_request_is_refused_before_delivery_and_a_second_time() {
     assert_eq!(second["error"]["code"], "review_already_requested");
     assert_eq!(t.count("review_requests").await, 1);
 }
+
+#[tokio::test]
+async fn the_workspace_shows_reviews_records_a_call_back_and_puts_it_beside_the_conversation() {
+    let t = TestApp::spawn().await;
+    t.user_token("li@shop.test", "小李", "agent").await;
+    let agent_id = t.actor("li@shop.test").await.user_id;
+    t.set_locale("li@shop.test", "zh-CN").await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "耳机坏了").await;
+    let contact = t.contact_of(conversation).await;
+    t.put(
+        &format!("/api/v1/contacts/{contact}"),
+        &t.admin_token,
+        &json!({ "name": "王芳", "phone": "13800138009" }),
+    )
+    .await;
+    t.post(
+        &format!("/api/v1/conversations/{conversation}/assignment"),
+        &t.admin_token,
+        &json!({ "assignee_id": agent_id }),
+    )
+    .await;
+    let (s, _) = store_with_order(&t, "E3501", "13800138009").await;
+    let (_, r) = post_review(&t, s, &review("E3501", 1)).await;
+    let (review_id, task) = (
+        r["review_id"].as_i64().unwrap(),
+        r["callback_task_id"].clone(),
+    );
+    let (cookie, csrf) = t.sign_in("li@shop.test", crate::helpers::PASSWORD).await;
+    let page = |path: String| {
+        let (t, cookie) = (&t, cookie.clone());
+        async move {
+            let r = t
+                .http
+                .get(t.url(&path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+
+    let (status, list) = page(format!("/app/reviews?store={s}&class=bad")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("E3501") && list.contains("差评"), "{list}");
+    let (_, tasks) = page("/app/tasks".into()).await;
+    assert!(
+        tasks.contains(&format!("/app/reviews/task/{task}")),
+        "{tasks}"
+    );
+    assert!(tasks.contains("中差评回访"));
+    let to_review = t
+        .http
+        .get(t.url(&format!("/app/reviews/task/{task}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        to_review.headers()["location"],
+        format!("/app/reviews/{review_id}").as_str()
+    );
+    let (_, form) = page(format!("/app/reviews/{review_id}")).await;
+    assert!(
+        form.contains("物流慢") && form.contains("买家已修改评价"),
+        "the taxonomy in Chinese"
+    );
+
+    let posted = t
+        .http
+        .post(t.url(&format!("/app/reviews/{review_id}/callback")))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "quality"),
+            ("outcome", "compensated"),
+            ("reply", "已为您补发新品"),
+            ("note", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let (_, done) = page(format!("/app/reviews/{review_id}")).await;
+    assert!(
+        done.contains("质量问题") && done.contains("已补偿") && done.contains("已为您补发新品")
+    );
+    let (_, thread) = page(format!("/app/conversations/{conversation}?view=all")).await;
+    let panel = thread
+        .split("id=\"orders\"")
+        .nth(1)
+        .and_then(|p| p.split("</section>").next())
+        .expect("the order panel");
+    assert!(
+        panel.contains(&format!("data-review=\"{review_id}\"")),
+        "{panel}"
+    );
+    assert!(panel.contains("差评") && panel.contains("已完成") && panel.contains("质量问题"));
+}
