@@ -503,3 +503,50 @@ pub(super) fn runs(ctx: &Context, rows: &[Row], size: usize) -> Vec<std::ops::Ra
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context {
+        Context {
+            entity: super::super::Entity::Order,
+            headers: vec!["订单编号".into(), "店铺".into()],
+            columns: vec![Some("order_number".into()), Some("store".into())],
+            defs: Vec::new(),
+            owners: HashMap::new(),
+            choices: Vec::new(),
+        }
+    }
+
+    fn rows(numbers: &[&str]) -> Vec<Row> {
+        numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Row {
+                line: i + 2,
+                cells: vec![(*n).to_owned(), "店".to_owned()],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_never_splits_an_order() {
+        let rows = rows(&["A", "B", "A", "C", "D", "D", "E"]);
+        let runs = runs(&ctx(), &rows, 2);
+        assert_eq!(
+            runs,
+            [0..3, 3..6, 6..7],
+            "the lines of A and of D stay together"
+        );
+        let covered: usize = runs.iter().map(|r| r.len()).sum();
+        assert_eq!(covered, rows.len());
+    }
+
+    #[test]
+    fn marketplace_words_for_states_are_understood() {
+        assert_eq!(state_word("payment_state", "已付款"), "paid");
+        assert_eq!(state_word("fulfilment_state", "交易成功"), "delivered");
+        assert_eq!(state_word("fulfilment_state", "shipped"), "shipped");
+    }
+}
