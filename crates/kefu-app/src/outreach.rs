@@ -300,7 +300,10 @@ pub async fn receive_outreach(
     let row = outreach::find_in_tx(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound("outreach"))?;
-    let payload = json!({ "outreach": row });
+    let payload = json!({
+        "outreach_id": row.id, "store_id": row.store_id, "kind": row.kind,
+        "contact_id": row.contact_id, "status": row.status, "task_id": row.task_id,
+    });
     append(app, &mut tx, "outreach.created", None, None, true, &payload).await?;
     commit(app, tx).await?;
     Ok((row, true))

@@ -37,14 +37,14 @@ pub(super) async fn open(
     let team = agent.is_none().then_some(settings.team_id).flatten();
     let role = (agent.is_none() && team.is_none()).then_some("supervisor");
     let title = format!("{order_number} ★{}", f.rating);
-    let note: Option<String> = f.body.as_ref().map(|b| b.chars().take(500).collect());
     let task = open_task(
         app,
         tx,
         &NewTask {
             kind: CALLBACK_TASK,
             title: &title,
-            note: note.as_deref(),
+            // The buyer's words stay on the review (erased with the customer), not here.
+            note: None,
             conversation_id: None,
             contact_id: f.contact_id,
             assignee_id: agent,

@@ -463,3 +463,44 @@ async fn the_workspace_shows_reviews_records_a_call_back_and_puts_it_beside_the_
     );
     assert!(panel.contains("差评") && panel.contains("已完成") && panel.contains("质量问题"));
 }
+
+#[tokio::test]
+async fn erasing_the_buyer_erases_their_review_s_words_and_pictures() {
+    let t = TestApp::spawn().await;
+    let manager = t.user_token("boss@shop.test", "经理", "manager").await;
+    let (s, order_id) = store_with_order(&t, "E3601", "13800138001").await;
+    let (_, r) = post_review(&t, s, &review("E3601", 1)).await;
+    let (_, stored) = status_and_json(
+        t.get(
+            &format!("/api/v1/reviews/{}", r["review_id"]),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    let contact = stored["contact_id"].as_i64().expect("the order's buyer");
+
+    let (status, _) = status_and_json(
+        t.post(
+            &format!("/api/v1/contacts/{contact}/erase"),
+            &manager,
+            &json!({ "reason": "客户要求删除" }),
+        )
+        .await,
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = status_and_json(
+        t.get(
+            &format!("/api/v1/reviews?order_id={order_id}"),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    let kept = &after["data"][0];
+    assert!(kept["body"].is_null(), "{kept}");
+    assert_eq!(kept["images"], json!([]));
+    assert_eq!(kept["rating"], 1, "the stars still count in the reports");
+}
