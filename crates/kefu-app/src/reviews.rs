@@ -83,9 +83,9 @@ pub struct ReviewBatchReport {
 }
 
 /// A review checked against its store (its order still to be found).
-struct ValidReview {
-    order_number: String,
-    source_id: String,
+pub(crate) struct ValidReview {
+    pub(crate) order_number: String,
+    pub(crate) source_id: String,
     rating: Rating,
     body: Option<String>,
     images: Vec<String>,
@@ -103,7 +103,11 @@ fn text(field: &'static str, v: &Option<String>, max: usize) -> Result<Option<St
     }
 }
 
-fn validate(input: &ReviewInput, store: &StoreRow, now: i64) -> Result<ValidReview, Invalid> {
+pub(crate) fn validate(
+    input: &ReviewInput,
+    store: &StoreRow,
+    now: i64,
+) -> Result<ValidReview, Invalid> {
     if input.images.len() > MAX_IMAGES {
         return Err(Invalid::new(
             "images",
@@ -209,8 +213,8 @@ async fn store_one(
 }
 
 /// A review stored: what became of it, its id and class, and its call-back task.
-struct Stored {
-    outcome: Outcome,
+pub(crate) struct Stored {
+    pub(crate) outcome: Outcome,
     id: i64,
     class: String,
     task: Option<i64>,
@@ -231,6 +235,20 @@ async fn store_reviews(
     checked: Vec<Result<ValidReview, Invalid>>,
     now: i64,
 ) -> AppResult<Vec<Result<Stored, Invalid>>> {
+    let mut tx = app.db.begin().await?;
+    let results = store_reviews_in(app, &mut tx, store, checked, now).await?;
+    commit(app, tx).await?;
+    Ok(results)
+}
+
+/// Stores reviews of a store in `tx` (the caller commits); per row, what was stored or why not.
+pub(crate) async fn store_reviews_in(
+    app: &App,
+    tx: &mut Tx,
+    store: &StoreRow,
+    checked: Vec<Result<ValidReview, Invalid>>,
+    now: i64,
+) -> AppResult<Vec<Result<Stored, Invalid>>> {
     let lines = settings_lines(app, store.id).await?;
     let numbers: Vec<String> = checked
         .iter()
@@ -239,8 +257,7 @@ async fn store_reviews(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut tx = app.db.begin().await?;
-    let orders: HashMap<String, OrderRef> = reviews::order_refs(&mut tx, store.id, &numbers)
+    let orders: HashMap<String, OrderRef> = reviews::order_refs(tx, store.id, &numbers)
         .await?
         .into_iter()
         .map(|o| (o.order_number.clone(), o))
@@ -267,8 +284,7 @@ async fn store_reviews(
             )));
             continue;
         }
-        let (outcome, id, class, task) =
-            store_one(app, &mut tx, (store, lines, order), v, now).await?;
+        let (outcome, id, class, task) = store_one(app, tx, (store, lines, order), v, now).await?;
         results.push(Ok(Stored {
             outcome,
             id,
@@ -276,7 +292,6 @@ async fn store_reviews(
             task,
         }));
     }
-    commit(app, tx).await?;
     Ok(results)
 }
 

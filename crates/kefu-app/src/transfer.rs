@@ -11,6 +11,7 @@ mod export;
 mod mapping;
 mod orders;
 mod organisations;
+mod reviews;
 
 pub use export::{ExportRequest, export_columns, export_contacts, export_organisations};
 pub use mapping::{
@@ -49,6 +50,8 @@ pub enum Entity {
     Organisation,
     /// Orders, one row per item (import only).
     Order,
+    /// Reviews of known orders (import only).
+    Review,
 }
 
 impl Entity {
@@ -59,10 +62,11 @@ impl Entity {
                 Ok(Entity::Organisation)
             }
             "order" | "orders" => Ok(Entity::Order),
+            "review" | "reviews" => Ok(Entity::Review),
             _ => Err(Invalid::new(
                 "entity",
                 "invalid_entity",
-                "use contact, organisation or order",
+                "use contact, organisation, order or review",
             )),
         }
     }
@@ -72,6 +76,7 @@ impl Entity {
             Entity::Contact => "contact",
             Entity::Organisation => "organisation",
             Entity::Order => "order",
+            Entity::Review => "review",
         }
     }
 
@@ -80,6 +85,7 @@ impl Entity {
             Entity::Contact => "contacts",
             Entity::Organisation => "organisations",
             Entity::Order => "orders",
+            Entity::Review => "reviews",
         }
     }
 }
@@ -174,8 +180,9 @@ async fn audit_update(
 enum Planned {
     Contacts(Vec<Result<ContactPlan, NewImportError>>),
     Organisations(Vec<Result<OrganisationPlan, NewImportError>>),
-    /// Orders are only previewed this way; a run writes them whole (see `orders`).
-    Orders(Vec<Result<Action, NewImportError>>),
+    /// Orders and reviews are only previewed this way; a run writes them through their
+    /// own upserts (see `orders`, `reviews`).
+    Actions(Vec<Result<Action, NewImportError>>),
 }
 
 impl Planned {
@@ -184,7 +191,7 @@ impl Planned {
         match self {
             Planned::Contacts(p) => p.iter().map(|r| r.as_ref().map(|p| p.action)).collect(),
             Planned::Organisations(p) => p.iter().map(|r| r.as_ref().map(|p| p.action)).collect(),
-            Planned::Orders(p) => p.iter().map(|r| r.as_ref().copied()).collect(),
+            Planned::Actions(p) => p.iter().map(|r| r.as_ref().copied()).collect(),
         }
     }
 }
@@ -215,8 +222,15 @@ async fn plan(
         }
         Entity::Order => {
             let stores = orders::Stores::load(app).await?;
-            Ok(Planned::Orders(
+            Ok(Planned::Actions(
                 orders::plan_rows(tx, ctx, &stores, rows).await?,
+            ))
+        }
+        Entity::Review => {
+            let stores = orders::Stores::load(app).await?;
+            let now = now_ms();
+            Ok(Planned::Actions(
+                reviews::plan_rows(tx, ctx, &stores, rows, now).await?,
             ))
         }
     }
@@ -508,8 +522,8 @@ async fn execute(
     let Job { import, sheet, ctx } = job;
     let who = (import.created_by, import.id);
     let mut state = RunState::default();
-    let result: AppResult<()> = if ctx.entity == Entity::Order {
-        run_orders(app, &import, &sheet, &ctx, &mut state.counts, &mut progress).await
+    let result: AppResult<()> = if matches!(ctx.entity, Entity::Order | Entity::Review) {
+        run_upserts(app, &import, &sheet, &ctx, &mut state.counts, &mut progress).await
     } else {
         async {
             for rows in sheet.rows.chunks(BATCH) {
@@ -527,7 +541,7 @@ async fn execute(
                         write_organisations(&mut tx, &mut state, good, who, now).await?;
                         bad
                     }
-                    Planned::Orders(_) => Vec::new(),
+                    Planned::Actions(_) => Vec::new(),
                 };
                 imports::add_errors(&mut tx, import.id, &bad).await?;
                 state.counts.failed += bad.len() as i64;
@@ -570,8 +584,9 @@ async fn execute(
         .ok_or(AppError::NotFound("import"))
 }
 
-/// Imports orders run by run (whole orders per transaction) through the order upsert.
-async fn run_orders(
+/// Imports orders (whole orders per transaction) or reviews run by run through their
+/// upserts.
+async fn run_upserts(
     app: &App,
     import: &ImportRow,
     sheet: &Sheet,
@@ -580,10 +595,22 @@ async fn run_orders(
     progress: &mut impl FnMut(&Counts, i64),
 ) -> AppResult<()> {
     let stores = orders::Stores::load(app).await?;
-    for run in orders::runs(ctx, &sheet.rows, BATCH) {
+    let runs = match ctx.entity {
+        Entity::Order => orders::runs(ctx, &sheet.rows, BATCH),
+        _ => (0..sheet.rows.len())
+            .step_by(BATCH)
+            .map(|i| i..(i + BATCH).min(sheet.rows.len()))
+            .collect(),
+    };
+    for run in runs {
         let rows = &sheet.rows[run];
         let mut tx = app.db.begin().await?;
-        let bad = orders::write_rows(app, &mut tx, ctx, &stores, rows, counts, now_ms()).await?;
+        let now = now_ms();
+        let bad = if ctx.entity == Entity::Order {
+            orders::write_rows(app, &mut tx, ctx, &stores, rows, counts, now).await?
+        } else {
+            reviews::write_rows(app, &mut tx, ctx, &stores, rows, counts, now).await?
+        };
         imports::add_errors(&mut tx, import.id, &bad).await?;
         counts.failed += bad.len() as i64;
         counts.processed += rows.len() as i64;

@@ -93,11 +93,24 @@ pub(super) const ORDER_FIELDS: &[(&str, &[&str])] = &[
     ("flag", &["旗帜", "旗帜颜色", "flag"]),
 ];
 
+/// Fields a review row maps to (Taobao/Tmall review exports recognised).
+#[rustfmt::skip]
+const REVIEW_FIELDS: &[(&str, &[&str])] = &[
+    ("order_number", &["订单编号", "订单号", "子订单编号", "ordernumber", "orderid"]),
+    ("store", &["店铺", "店铺名称", "店铺名", "store", "storename", "shop"]),
+    ("source_id", &["评价id", "评价编号", "评论id", "reviewid"]),
+    ("rating", &["评分", "星级", "评价等级", "评价结果", "rating", "stars"]),
+    ("text", &["评价内容", "评论内容", "初评内容", "review", "comment", "content", "text"]),
+    ("images", &["评价图片", "图片", "晒图", "images", "pictures", "photos"]),
+    ("reviewed_at", &["评价时间", "评论时间", "reviewedat", "reviewdate", "date"]),
+];
+
 fn field_table(entity: Entity) -> &'static [(&'static str, &'static [&'static str])] {
     match entity {
         Entity::Contact => CONTACT_FIELDS,
         Entity::Organisation => ORGANISATION_FIELDS,
         Entity::Order => ORDER_FIELDS,
+        Entity::Review => REVIEW_FIELDS,
     }
 }
 
@@ -175,8 +188,17 @@ pub(super) fn check_mapping(
     if !need_name {
         return Ok(());
     }
-    if entity == Entity::Order {
-        for (field, what) in [("order_number", "order number"), ("store", "store name")] {
+    let required: &[(&str, &str)] = match entity {
+        Entity::Order => &[("order_number", "order number"), ("store", "store name")],
+        Entity::Review => &[
+            ("order_number", "order number"),
+            ("store", "store name"),
+            ("rating", "rating"),
+        ],
+        _ => &[],
+    };
+    if !required.is_empty() {
+        for (field, what) in required {
             if !mapping.values().any(|f| f == field) {
                 return Err(Invalid::new(
                     "mapping",

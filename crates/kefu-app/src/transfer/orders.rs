@@ -65,7 +65,11 @@ impl Stores {
         Ok(Self(kefu_store::stores::list(&app.db).await?))
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
+    pub(super) fn get(&self, index: usize) -> &StoreRow {
+        &self.0[index]
+    }
+
+    pub(super) fn find(&self, name: &str) -> Option<usize> {
         let name = name.trim();
         self.0.iter().position(|s| s.name == name).or_else(|| {
             self.0

@@ -56,7 +56,8 @@ pub struct TransferApi;
 /// What an uploaded file is and how to read it. The body is the file itself.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UploadParams {
-    /// `contact`, `organisation` or `order` (one row per order item; import only).
+    /// `contact`, `organisation`, `order` (one row per order item) or `review` (one row
+    /// per review of a known order); orders and reviews are import only.
     pub entity: String,
     /// The file's name; `.xlsx` or `.csv` decides how it is read (else its content does).
     pub file_name: String,

@@ -48,10 +48,20 @@ async fn manager(t: &TestApp) -> String {
 }
 
 async fn upload(t: &TestApp, path: &str, token: &str, body: Vec<u8>) -> reqwest::Response {
+    upload_as(t, path, token, ("order", "淘宝订单.xlsx"), body).await
+}
+
+async fn upload_as(
+    t: &TestApp,
+    path: &str,
+    token: &str,
+    (entity, file_name): (&str, &str),
+    body: Vec<u8>,
+) -> reqwest::Response {
     t.http
         .post(t.url(path))
         .bearer_auth(token)
-        .query(&[("entity", "order"), ("file_name", "淘宝订单.xlsx")])
+        .query(&[("entity", entity), ("file_name", file_name)])
         .header("content-type", "application/octet-stream")
         .body(body)
         .send()
@@ -61,7 +71,13 @@ async fn upload(t: &TestApp, path: &str, token: &str, body: Vec<u8>) -> reqwest:
 
 /// Imports a file and waits until it has run; returns the finished import.
 async fn import(t: &TestApp, token: &str, body: Vec<u8>) -> Value {
-    let (status, started) = status_and_json(upload(t, "/api/v1/imports", token, body).await).await;
+    import_as(t, token, ("order", "淘宝订单.xlsx"), body).await
+}
+
+/// Imports a file of `entity` and waits until it has run; returns the finished import.
+pub async fn import_as(t: &TestApp, token: &str, what: (&str, &str), body: Vec<u8>) -> Value {
+    let (status, started) =
+        status_and_json(upload_as(t, "/api/v1/imports", token, what, body).await).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{started}");
     let id = started["id"].as_i64().unwrap();
     for _ in 0..300 {
@@ -75,12 +91,12 @@ async fn import(t: &TestApp, token: &str, body: Vec<u8>) -> Value {
     panic!("import {id} did not finish within 30 s");
 }
 
-fn counts(v: &Value) -> [i64; 5] {
+pub fn counts(v: &Value) -> [i64; 5] {
     ["created", "updated", "unchanged", "failed", "processed"].map(|k| v[k].as_i64().unwrap())
 }
 
 /// The error report as (line, reason).
-async fn errors(t: &TestApp, token: &str, id: &Value) -> Vec<(String, String)> {
+pub async fn errors(t: &TestApp, token: &str, id: &Value) -> Vec<(String, String)> {
     let r = t
         .get(&format!("/api/v1/imports/{id}/errors?format=csv"), token)
         .await;

@@ -504,3 +504,39 @@ async fn erasing_the_buyer_erases_their_review_s_words_and_pictures() {
     assert_eq!(kept["images"], json!([]));
     assert_eq!(kept["rating"], 1, "the stars still count in the reports");
 }
+
+#[tokio::test]
+async fn reviews_import_from_a_file_and_a_second_import_opens_no_second_call_back() {
+    let t = TestApp::spawn().await;
+    let boss = t.user_token("boss@shop.test", "经理", "manager").await;
+    let (s, _) = store_with_order(&t, "E3701", "13800138001").await;
+    t.put(
+        &format!("/api/v1/stores/{s}/orders/E3702"),
+        &t.admin_token,
+        &order("E3702", "13800138002"),
+    )
+    .await;
+    let csv = "订单编号,店铺名称,评价结果,评价内容,评价时间\r\n\
+               E3701,丝施天猫店,差评,耳机一个月就坏了,2026-11-23 10:00\r\n\
+               E3702,丝施天猫店,好评,音质很好,2026-11-23 11:00\r\n\
+               E404,丝施天猫店,差评,没收到,2026-11-23 12:00\r\n";
+    let file = ("review", "评价.csv");
+
+    let done = crate::order_import::import_as(&t, &boss, file, csv.as_bytes().to_vec()).await;
+
+    assert_eq!(
+        crate::order_import::counts(&done),
+        [2, 0, 0, 1, 3],
+        "{done}"
+    );
+    assert_eq!(callback_tasks(&t).await, 1, "差评 is called back");
+    let report = crate::order_import::errors(&t, &boss, &done["id"]).await;
+    assert_eq!(report[0].0, "4");
+    assert!(
+        report[0].1.contains("订单编号") && report[0].1.contains("E404"),
+        "{report:?}"
+    );
+    let again = crate::order_import::import_as(&t, &boss, file, csv.as_bytes().to_vec()).await;
+    assert_eq!(crate::order_import::counts(&again), [0, 0, 2, 1, 3]);
+    assert_eq!(callback_tasks(&t).await, 1, "no second call-back");
+}
