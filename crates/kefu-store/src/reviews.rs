@@ -1,11 +1,15 @@
 //! Reviews of orders, their call-backs (中差评回访), the weekly counts of call-back
 //! reasons, and review requests.
 
-use crate::schema::{
-    Conversations, Orders, ReviewReasonCounts, ReviewRequests, Reviews, Stores, Tasks, Users,
-};
+mod counts;
+mod requests;
+
+pub use counts::{class_counts, count_reason, reason_counts};
+pub use requests::{insert_request, requested_at};
+
+use crate::schema::{Conversations, Orders, Reviews, Stores, Tasks, Users};
 use crate::{Db, JsonText, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
 crate::record! {
@@ -295,75 +299,6 @@ pub async fn record_callback(
     Ok(())
 }
 
-/// Counts one more call-back reason for a store's week.
-pub async fn count_reason(tx: &mut Tx, store_id: i64, week: &str, reason: &str) -> StoreResult<()> {
-    tx.execute(
-        &Query::insert()
-            .into_table(ReviewReasonCounts::Table)
-            .columns([
-                ReviewReasonCounts::StoreId,
-                ReviewReasonCounts::Week,
-                ReviewReasonCounts::Reason,
-                ReviewReasonCounts::Count,
-            ])
-            .values_panic([store_id.into(), week.into(), reason.into(), 1_i64.into()])
-            .on_conflict(
-                OnConflict::columns([
-                    ReviewReasonCounts::StoreId,
-                    ReviewReasonCounts::Week,
-                    ReviewReasonCounts::Reason,
-                ])
-                .value(
-                    ReviewReasonCounts::Count,
-                    Expr::col((ReviewReasonCounts::Table, ReviewReasonCounts::Count)).add(1),
-                )
-                .to_owned(),
-            )
-            .take(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// The reasons counted in a week (of one store, or summed over all), most first.
-pub async fn reason_counts(
-    db: &Db,
-    store_id: Option<i64>,
-    week: &str,
-) -> StoreResult<Vec<(String, i64)>> {
-    let mut q = Query::select();
-    q.column(ReviewReasonCounts::Reason)
-        // PostgreSQL sums BIGINTs as NUMERIC: read it back as a BIGINT on both.
-        .expr(Expr::cust("CAST(SUM(count) AS BIGINT)"))
-        .from(ReviewReasonCounts::Table)
-        .and_where(Expr::col(ReviewReasonCounts::Week).eq(week))
-        .group_by_col(ReviewReasonCounts::Reason);
-    if let Some(s) = store_id {
-        q.and_where(Expr::col(ReviewReasonCounts::StoreId).eq(s));
-    }
-    let mut rows: Vec<(String, i64)> = db.fetch_all(&q).await?;
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(rows)
-}
-
-/// How many reviews of each class a week had (of one store, or all).
-pub async fn class_counts(
-    db: &Db,
-    store_id: Option<i64>,
-    week: &str,
-) -> StoreResult<Vec<(String, i64)>> {
-    let mut q = Query::select();
-    q.column(Reviews::Class)
-        .expr(Expr::col(Reviews::Id).count())
-        .from(Reviews::Table)
-        .and_where(Expr::col(Reviews::Week).eq(week))
-        .group_by_col(Reviews::Class);
-    if let Some(s) = store_id {
-        q.and_where(Expr::col(Reviews::StoreId).eq(s));
-    }
-    db.fetch_all(&q).await
-}
-
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<ReviewRow>> {
     db.fetch_optional(
         &select()
@@ -463,49 +398,4 @@ pub async fn latest_agent_of_contact(tx: &mut Tx, contact_id: i64) -> StoreResul
         )
         .await?;
     Ok(active.map(|(id,)| id))
-}
-
-/// Records a review request for an order; `Conflict` when one was already recorded.
-pub async fn insert_request(
-    tx: &mut Tx,
-    order_id: i64,
-    channel: Option<&str>,
-    by: i64,
-    now: i64,
-) -> StoreResult<i64> {
-    let (id,): (i64,) = tx
-        .fetch_one(
-            &Query::insert()
-                .into_table(ReviewRequests::Table)
-                .columns([
-                    ReviewRequests::OrderId,
-                    ReviewRequests::Channel,
-                    ReviewRequests::RequestedBy,
-                    ReviewRequests::RequestedAt,
-                ])
-                .values_panic([
-                    order_id.into(),
-                    channel.map(str::to_owned).into(),
-                    by.into(),
-                    now.into(),
-                ])
-                .returning_col(ReviewRequests::Id)
-                .take(),
-        )
-        .await?;
-    Ok(id)
-}
-
-/// When an order's review was requested, if it was.
-pub async fn requested_at(tx: &mut Tx, order_id: i64) -> StoreResult<Option<i64>> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            &Query::select()
-                .column(ReviewRequests::RequestedAt)
-                .from(ReviewRequests::Table)
-                .and_where(Expr::col(ReviewRequests::OrderId).eq(order_id))
-                .take(),
-        )
-        .await?;
-    Ok(row.map(|(at,)| at))
 }

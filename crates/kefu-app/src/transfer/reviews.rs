@@ -74,13 +74,7 @@ fn read_row(
         images: v.list("images"),
         reviewed_at: v.first("reviewed_at"),
     };
-    let valid = reviews::validate(&input, stores.get(store), now).map_err(|e| {
-        let field = match e.field {
-            "text" => "text",
-            f => f,
-        };
-        err(field, e)
-    })?;
+    let valid = reviews::validate(&input, stores.get(store), now).map_err(|e| err(e.field, e))?;
     Ok((store, valid))
 }
 
@@ -117,8 +111,12 @@ pub(super) async fn plan_rows(
     for (store, list) in good {
         let store_id = stores.get(store).id;
         for (i, v) in list {
-            let orders =
-                kefu_store::reviews::order_refs(tx, store_id, &[v.order_number.clone()]).await?;
+            let orders = kefu_store::reviews::order_refs(
+                tx,
+                store_id,
+                std::slice::from_ref(&v.order_number),
+            )
+            .await?;
             let Some(order) = orders.first() else {
                 let e = Invalid::new(
                     "order_number",
