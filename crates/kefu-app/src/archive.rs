@@ -288,14 +288,16 @@ pub async fn list_custom_fields(
     Ok(fields::custom_fields(&app.db, entity).await?)
 }
 
-/// The lists admins extend: the archive's and the tickets'.
-pub const CHOICE_LISTS: [&str; 6] = [
+/// The lists admins extend: the archive's, the tickets' and the review call-backs'.
+pub const CHOICE_LISTS: [&str; 8] = [
     "member_level",
     "source_channel",
     "ticket_type",
     "ticket_category",
     "reason_code",
     "department",
+    "review_reason",
+    "review_outcome",
 ];
 
 fn choice_list(kind: &str) -> AppResult<&'static str> {

@@ -5,11 +5,11 @@
 //! nothing (no write, no event), an older version (by the source's `updated_at`) is
 //! ignored, and a changed one (paid, shipped, refunded …) updates the stored order.
 
-mod buyers;
+pub(crate) mod buyers;
 pub mod input;
 pub mod shipments;
 pub mod stores;
-mod upsert;
+pub(crate) mod upsert;
 pub mod view;
 
 pub use input::{BuyerInput, HandleRef, ItemInput, OrderInput};

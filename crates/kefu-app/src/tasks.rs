@@ -293,10 +293,58 @@ pub async fn create_follow_up(app: &App, actor: &Actor, f: &NewFollowUp) -> AppR
     Ok(task)
 }
 
-/// Whether `actor` holds the task: named, in its department, or of its role or above.
-async fn holds(app: &App, actor: &Actor, task: &TaskRow) -> AppResult<bool> {
+/// Opens a task inside `tx` for work the system found (a call-back after a bad review,
+/// outreach to an abandoned cart): held by `team_id`'s members when given, with its
+/// deadline scheduled and `task.created` appended.
+pub(crate) async fn open_task(
+    app: &App,
+    tx: &mut Tx,
+    new: &NewTask<'_>,
+    team_id: Option<i64>,
+    now: i64,
+) -> AppResult<TaskRow> {
+    let mut task = tasks::insert(tx, new, now).await?;
+    if let Some(team) = team_id {
+        tasks::set_team(tx, task.id, team).await?;
+        task = tasks::find_in_tx(tx, task.id)
+            .await?
+            .ok_or(AppError::NotFound("task"))?;
+    }
+    schedule_deadline(tx, &task, now).await?;
+    task_event(app, tx, "task.created", &task, None).await?;
+    Ok(task)
+}
+
+/// Closes an open task inside `tx` for a feature that settles it itself (a call-back
+/// recorded on its review, an outreach converted by an order); false when it was no
+/// longer open.
+pub(crate) async fn settle_task(
+    app: &App,
+    tx: &mut Tx,
+    id: i64,
+    (status, result): (&str, Option<&str>),
+    by: Option<i64>,
+    now: i64,
+) -> AppResult<bool> {
+    if tasks::close(tx, id, status, result, by, now).await? == 0 {
+        return Ok(false);
+    }
+    if let Some(task) = tasks::find_in_tx(tx, id).await? {
+        task_event(app, tx, "task.closed", &task, None).await?;
+    }
+    Ok(true)
+}
+
+/// Whether `actor` holds the task: named, in its department or team, or of its role or above.
+pub(crate) async fn holds(app: &App, actor: &Actor, task: &TaskRow) -> AppResult<bool> {
     if task.assignee_id == Some(actor.user_id) || actor.role >= Role::Manager {
         return Ok(true);
+    }
+    if let Some(team) = task.team_id {
+        let mine = kefu_store::teams::team_ids_of_user(&app.db, actor.user_id).await?;
+        if mine.contains(&team) || actor.role >= Role::Supervisor {
+            return Ok(true);
+        }
     }
     if let Some(role) = task.to_role.as_deref() {
         return Ok(Role::parse(role).is_ok_and(|r| actor.role >= r));
@@ -336,6 +384,7 @@ pub async fn list_tasks(app: &App, actor: &Actor, scope: TaskScope) -> AppResult
                 .filter(|r| actor.role >= *r)
                 .map(|r| r.as_str().to_owned())
                 .collect();
+            f.team_ids = kefu_store::teams::team_ids_of_user(&app.db, actor.user_id).await?;
         }
         TaskScope::Overdue => {
             actor.require(Permission::AssignOthers)?;
@@ -387,6 +436,14 @@ pub async fn complete_task(
         return Err(AppError::Forbidden(
             "this task is held by someone else; ask them or a supervisor".into(),
         ));
+    }
+    if task.kind == crate::reviews::CALLBACK_TASK && !done.cancel {
+        return Err(Invalid::new(
+            "result",
+            "callback_needs_reason",
+            "record the call-back on its review: the reason, the outcome and the reply posted",
+        )
+        .into());
     }
     let result = optional_text("result", &done.result, MAX_NOTE_CHARS)?;
     if task.kind == "handoff" && !done.cancel && result.is_none() {

@@ -1,4 +1,4 @@
-//! Importing and exporting contacts and organisations (.xlsx, .csv).
+//! Importing and exporting contacts and organisations (.xlsx, .csv), and importing orders.
 //!
 //! An import maps the file's columns to fields, validates every row as the forms do,
 //! records bad rows with their line and reason, and writes good rows in batched
@@ -9,7 +9,9 @@
 mod contacts;
 mod export;
 mod mapping;
+mod orders;
 mod organisations;
+mod reviews;
 
 pub use export::{ExportRequest, export_columns, export_contacts, export_organisations};
 pub use mapping::{
@@ -46,6 +48,10 @@ const MAX_REPORTED: u64 = 1_048_000;
 pub enum Entity {
     Contact,
     Organisation,
+    /// Orders, one row per item (import only).
+    Order,
+    /// Reviews of known orders (import only).
+    Review,
 }
 
 impl Entity {
@@ -55,10 +61,12 @@ impl Entity {
             "organisation" | "organisations" | "organization" | "organizations" => {
                 Ok(Entity::Organisation)
             }
+            "order" | "orders" => Ok(Entity::Order),
+            "review" | "reviews" => Ok(Entity::Review),
             _ => Err(Invalid::new(
                 "entity",
                 "invalid_entity",
-                "use contact or organisation",
+                "use contact, organisation, order or review",
             )),
         }
     }
@@ -67,6 +75,8 @@ impl Entity {
         match self {
             Entity::Contact => "contact",
             Entity::Organisation => "organisation",
+            Entity::Order => "order",
+            Entity::Review => "review",
         }
     }
 
@@ -74,6 +84,8 @@ impl Entity {
         match self {
             Entity::Contact => "contacts",
             Entity::Organisation => "organisations",
+            Entity::Order => "orders",
+            Entity::Review => "reviews",
         }
     }
 }
@@ -168,6 +180,9 @@ async fn audit_update(
 enum Planned {
     Contacts(Vec<Result<ContactPlan, NewImportError>>),
     Organisations(Vec<Result<OrganisationPlan, NewImportError>>),
+    /// Orders and reviews are only previewed this way; a run writes them through their
+    /// own upserts (see `orders`, `reviews`).
+    Actions(Vec<Result<Action, NewImportError>>),
 }
 
 impl Planned {
@@ -176,6 +191,7 @@ impl Planned {
         match self {
             Planned::Contacts(p) => p.iter().map(|r| r.as_ref().map(|p| p.action)).collect(),
             Planned::Organisations(p) => p.iter().map(|r| r.as_ref().map(|p| p.action)).collect(),
+            Planned::Actions(p) => p.iter().map(|r| r.as_ref().copied()).collect(),
         }
     }
 }
@@ -202,6 +218,19 @@ async fn plan(
             }
             Ok(Planned::Organisations(
                 plan_organisations(tx, state, rows, checked).await?,
+            ))
+        }
+        Entity::Order => {
+            let stores = orders::Stores::load(app).await?;
+            Ok(Planned::Actions(
+                orders::plan_rows(tx, ctx, &stores, rows).await?,
+            ))
+        }
+        Entity::Review => {
+            let stores = orders::Stores::load(app).await?;
+            let now = now_ms();
+            Ok(Planned::Actions(
+                reviews::plan_rows(tx, ctx, &stores, rows, now).await?,
             ))
         }
     }
@@ -493,33 +522,38 @@ async fn execute(
     let Job { import, sheet, ctx } = job;
     let who = (import.created_by, import.id);
     let mut state = RunState::default();
-    let result: AppResult<()> = async {
-        for rows in sheet.rows.chunks(BATCH) {
-            let mut tx = app.db.begin().await?;
-            let planned = plan(app, &mut tx, &ctx, &mut state, rows).await?;
-            let now = now_ms();
-            let bad = match planned {
-                Planned::Contacts(p) => {
-                    let (good, bad) = split_plans(p);
-                    write_contacts(&mut tx, &mut state, good, who, now).await?;
-                    bad
-                }
-                Planned::Organisations(p) => {
-                    let (good, bad) = split_plans(p);
-                    write_organisations(&mut tx, &mut state, good, who, now).await?;
-                    bad
-                }
-            };
-            imports::add_errors(&mut tx, import.id, &bad).await?;
-            state.counts.failed += bad.len() as i64;
-            state.counts.processed += rows.len() as i64;
-            imports::advance(&mut tx, import.id, &state.counts).await?;
-            tx.commit().await?;
-            progress(&state.counts, import.total);
+    let result: AppResult<()> = if matches!(ctx.entity, Entity::Order | Entity::Review) {
+        run_upserts(app, &import, &sheet, &ctx, &mut state.counts, &mut progress).await
+    } else {
+        async {
+            for rows in sheet.rows.chunks(BATCH) {
+                let mut tx = app.db.begin().await?;
+                let planned = plan(app, &mut tx, &ctx, &mut state, rows).await?;
+                let now = now_ms();
+                let bad = match planned {
+                    Planned::Contacts(p) => {
+                        let (good, bad) = split_plans(p);
+                        write_contacts(&mut tx, &mut state, good, who, now).await?;
+                        bad
+                    }
+                    Planned::Organisations(p) => {
+                        let (good, bad) = split_plans(p);
+                        write_organisations(&mut tx, &mut state, good, who, now).await?;
+                        bad
+                    }
+                    Planned::Actions(_) => Vec::new(),
+                };
+                imports::add_errors(&mut tx, import.id, &bad).await?;
+                state.counts.failed += bad.len() as i64;
+                state.counts.processed += rows.len() as i64;
+                imports::advance(&mut tx, import.id, &state.counts).await?;
+                tx.commit().await?;
+                progress(&state.counts, import.total);
+            }
+            Ok(())
         }
-        Ok(())
-    }
-    .await;
+        .await
+    };
     let error = result.as_ref().err().map(|e| {
         tracing::error!(error = %e, import = import.id, "import failed");
         "the import stopped because of an error on our side; the rows counted so far were written"
@@ -548,6 +582,43 @@ async fn execute(
     imports::find(&app.db, import.id)
         .await?
         .ok_or(AppError::NotFound("import"))
+}
+
+/// Imports orders (whole orders per transaction) or reviews run by run through their
+/// upserts.
+async fn run_upserts(
+    app: &App,
+    import: &ImportRow,
+    sheet: &Sheet,
+    ctx: &Context,
+    counts: &mut Counts,
+    progress: &mut impl FnMut(&Counts, i64),
+) -> AppResult<()> {
+    let stores = orders::Stores::load(app).await?;
+    let runs = match ctx.entity {
+        Entity::Order => orders::runs(ctx, &sheet.rows, BATCH),
+        _ => (0..sheet.rows.len())
+            .step_by(BATCH)
+            .map(|i| i..(i + BATCH).min(sheet.rows.len()))
+            .collect(),
+    };
+    for run in runs {
+        let rows = &sheet.rows[run];
+        let mut tx = app.db.begin().await?;
+        let now = now_ms();
+        let bad = if ctx.entity == Entity::Order {
+            orders::write_rows(app, &mut tx, ctx, &stores, rows, counts, now).await?
+        } else {
+            reviews::write_rows(app, &mut tx, ctx, &stores, rows, counts, now).await?
+        };
+        imports::add_errors(&mut tx, import.id, &bad).await?;
+        counts.failed += bad.len() as i64;
+        counts.processed += rows.len() as i64;
+        imports::advance(&mut tx, import.id, counts).await?;
+        crate::events::commit(app, tx).await?;
+        progress(counts, import.total);
+    }
+    Ok(())
 }
 
 /// Starts an import in the background on this instance and returns it at once; its

@@ -9,6 +9,7 @@ pub mod locale;
 pub mod money;
 pub mod order;
 pub mod phone;
+pub mod review;
 pub mod role;
 pub mod routing;
 pub mod script;

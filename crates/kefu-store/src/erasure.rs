@@ -3,7 +3,8 @@
 //! that identifies the person.
 
 use crate::schema::{
-    ContactIdentities, Contacts, Conversations, EntityTags, Events, Messages, TimelineEntries,
+    ContactIdentities, Contacts, Conversations, EntityTags, Events, Messages, Outreach, Reviews,
+    TimelineEntries,
 };
 use crate::{StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Query};
@@ -19,7 +20,8 @@ pub struct Erased {
 
 /// Erases contact `id`: name, title, phones, emails, handles, custom fields, tags, time
 /// zone, consents and search tokens; the bodies (and search tokens) of messages they wrote; the text of
-/// timeline entries about them; the payloads of events about their conversations.
+/// timeline entries about them; the payloads of events about their conversations; the
+/// text and pictures of their reviews and the offers written out for them.
 pub async fn erase_contact(
     tx: &mut Tx,
     id: i64,
@@ -109,5 +111,24 @@ pub async fn erase_contact(
                 .take(),
         )
         .await?;
+    tx.execute(
+        &Query::update()
+            .table(Reviews::Table)
+            .values([
+                (Reviews::Body, Option::<String>::None.into()),
+                (Reviews::Images, "[]".into()),
+            ])
+            .and_where(Expr::col(Reviews::ContactId).eq(id))
+            .take(),
+    )
+    .await?;
+    tx.execute(
+        &Query::update()
+            .table(Outreach::Table)
+            .value(Outreach::OfferText, Option::<String>::None)
+            .and_where(Expr::col(Outreach::ContactId).eq(id))
+            .take(),
+    )
+    .await?;
     Ok(out)
 }

@@ -7,7 +7,8 @@ pub mod duplicates;
 use crate::contacts::{ContactRow, set_tags};
 use crate::organisations::OrganisationRow;
 use crate::schema::{
-    ContactIdentities, Contacts, Conversations, Messages, Organisations, Tasks, TimelineEntries,
+    ContactIdentities, Contacts, Conversations, Messages, Organisations, Outreach, Reviews, Tasks,
+    TimelineEntries,
 };
 use crate::{JsonText, StoreError, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Iden, Query};
@@ -186,6 +187,9 @@ pub async fn merge_contacts(
         contacts: repoint(tx, C::Table, C::MergedInto, loser, survivor).await?,
         tasks: repoint(tx, Tasks::Table, Tasks::ContactId, loser, survivor).await?,
     };
+    // The customer's reviews and outreach follow them.
+    repoint(tx, Reviews::Table, Reviews::ContactId, loser, survivor).await?;
+    repoint(tx, Outreach::Table, Outreach::ContactId, loser, survivor).await?;
     tx.execute(
         &Query::update()
             .table(C::Table)

@@ -392,6 +392,7 @@ pub enum Tasks {
     CreatedAt,
     UpdatedAt,
     DoneAt,
+    TeamId,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -788,4 +789,82 @@ pub enum LogisticsCases {
     UpdatedAt,
     ResolvedBy,
     ResolvedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum StoreFollowUpSettings {
+    Table,
+    StoreId,
+    TeamId,
+    GoodFrom,
+    BadTo,
+    CallbackHours,
+    OfferScriptId,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Reviews {
+    Table,
+    Id,
+    StoreId,
+    OrderId,
+    ContactId,
+    SourceId,
+    Rating,
+    Class,
+    Body,
+    Images,
+    ReviewedAt,
+    Week,
+    CallbackTaskId,
+    CallbackReason,
+    CallbackOutcome,
+    CallbackReply,
+    CallbackNote,
+    CallbackBy,
+    CallbackAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ReviewReasonCounts {
+    Table,
+    StoreId,
+    Week,
+    Reason,
+    Count,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ReviewRequests {
+    Table,
+    Id,
+    OrderId,
+    Channel,
+    RequestedBy,
+    RequestedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Outreach {
+    Table,
+    Id,
+    StoreId,
+    Kind,
+    SourceId,
+    ContactId,
+    Items,
+    Value,
+    Currency,
+    OccurredAt,
+    Status,
+    SkipReason,
+    TaskId,
+    OfferScriptId,
+    OfferText,
+    OrderId,
+    CreatedAt,
+    UpdatedAt,
 }

@@ -1,7 +1,7 @@
 //! Tasks: work with a deadline — hand-offs to a supervisor, manager or department, and
 //! follow-up contacts with a customer. Deadlines fire as jobs (see `kefu_app::tasks`).
 
-use crate::schema::{Tasks, Users};
+use crate::schema::{Tasks, Teams, Users};
 use crate::{Db, StoreResult, Tx};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -22,6 +22,9 @@ crate::record! {
         pub department: Option<String>,
         /// The role it is handed to (`supervisor`, `manager`): anyone with that role.
         pub to_role: Option<String>,
+        /// The team it is for (a store's service team): any of its members.
+        pub team_id: Option<i64>,
+        pub team_name: Option<String>,
         pub due_at: Option<i64>,
         /// `open`, `done` or `cancelled`.
         pub status: String,
@@ -72,14 +75,20 @@ fn select() -> SelectStatement {
                 Tasks::CreatedAt,
                 Tasks::UpdatedAt,
                 Tasks::DoneAt,
+                Tasks::TeamId,
             ]
             .map(|c| (t, c)),
         )
         .expr_as(Expr::col((Users::Table, Users::Name)), "assignee_name")
+        .expr_as(Expr::col((Teams::Table, Teams::Name)), "team_name")
         .from(t)
         .left_join(
             Users::Table,
             Expr::col((Users::Table, Users::Id)).equals((t, Tasks::AssigneeId)),
+        )
+        .left_join(
+            Teams::Table,
+            Expr::col((Teams::Table, Teams::Id)).equals((t, Tasks::TeamId)),
         )
         .take()
 }
@@ -151,6 +160,8 @@ pub struct TaskFilter {
     pub assignee_id: Option<i64>,
     pub department: Option<String>,
     pub to_role: Vec<String>,
+    /// Teams whose tasks count as the holder's.
+    pub team_ids: Vec<i64>,
     pub conversation_id: Option<i64>,
     pub contact_id: Option<i64>,
     pub open_only: bool,
@@ -172,6 +183,9 @@ pub async fn list(db: &Db, f: &TaskFilter) -> StoreResult<Vec<TaskRow>> {
     if !f.to_role.is_empty() {
         whose =
             whose.add(Expr::col((t, Tasks::ToRole)).is_in(f.to_role.iter().map(String::as_str)));
+    }
+    if !f.team_ids.is_empty() {
+        whose = whose.add(Expr::col((t, Tasks::TeamId)).is_in(f.team_ids.iter().copied()));
     }
     if !whose.is_empty() {
         q.cond_where(whose);
@@ -219,6 +233,19 @@ pub async fn close(
             .take(),
     )
     .await
+}
+
+/// Gives a task to a team (any member may do it).
+pub async fn set_team(tx: &mut Tx, id: i64, team_id: i64) -> StoreResult<()> {
+    tx.execute(
+        &Query::update()
+            .table(Tasks::Table)
+            .value(Tasks::TeamId, team_id)
+            .and_where(Expr::col(Tasks::Id).eq(id))
+            .take(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Flags an open task whose deadline has passed; false when it was done in time, is

@@ -31,6 +31,12 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/orders.ftl"),
     "\n",
     include_str!("../locales/zh-CN/logistics.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/reviews.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/outreach.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/order_import.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -58,6 +64,12 @@ const EN: &str = concat!(
     include_str!("../locales/en/orders.ftl"),
     "\n",
     include_str!("../locales/en/logistics.ftl"),
+    "\n",
+    include_str!("../locales/en/reviews.ftl"),
+    "\n",
+    include_str!("../locales/en/outreach.ftl"),
+    "\n",
+    include_str!("../locales/en/order_import.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

@@ -2,7 +2,8 @@
 
 use crate::api::{
     archive, attachments, automation, calendars, contacts, conversations, customers, email,
-    inboxes, logistics, me, merge, openapi, orders, organisations, people, reminders, routing,
+    inboxes, logistics, me, merge, openapi, orders, organisations, outreach, people, reminders,
+    reviews, routing,
     scripts, sla_policies, stores, tickets, transfer,
 };
 use crate::state::AppState;
@@ -102,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::routes())
         .merge(reminders::routes())
         .merge(logistics::routes())
+        .merge(reviews::routes())
+        .merge(outreach::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -167,7 +170,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::automation::routes())
         .merge(ui::email::routes())
         .merge(ui::logistics::routes())
-        .merge(ui::stores::routes());
+        .merge(ui::stores::routes())
+        .merge(ui::reviews::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

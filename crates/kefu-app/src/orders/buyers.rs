@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// The contact of each buyer (`None` for a buyer without any identity). A buyer whose
 /// handle, phone or email is known is that contact (the most telling identity wins);
 /// a new buyer becomes a new contact with all their identities, once per batch.
-pub(super) async fn resolve(
+pub(crate) async fn resolve(
     tx: &mut Tx,
     buyers: &[&ValidBuyer],
     now: i64,

@@ -207,7 +207,8 @@ fn address(a: &Option<Address>) -> Result<Option<Address>, Invalid> {
     Ok((out != Address::default()).then_some(out))
 }
 
-fn buyer(b: &BuyerInput, region: &str) -> Result<ValidBuyer, Invalid> {
+/// A buyer's identities, normalised; phones without `+country` are read in `region`.
+pub(crate) fn buyer(b: &BuyerInput, region: &str) -> Result<ValidBuyer, Invalid> {
     let mut identities = Vec::new();
     if let Some(h) = &b.handle {
         let kind = h.kind.trim().to_lowercase();

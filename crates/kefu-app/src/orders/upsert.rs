@@ -158,6 +158,7 @@ pub(crate) async fn apply(
     let mut items: Vec<(i64, &ItemFields)> = Vec::new();
     let mut events = Vec::new();
     let mut ids = Vec::with_capacity(writes.len());
+    let mut converting = Vec::new();
     for ((index, v, head), contact_id) in writes.iter_mut().zip(contacts) {
         v.fields.contact_id = contact_id;
         let (id, kind) = match head {
@@ -173,7 +174,11 @@ pub(crate) async fn apply(
                 if !v.placed_given {
                     v.fields.placed_at = now;
                 }
-                (orders::insert(tx, &v.fields, now).await?, "order.created")
+                let id = orders::insert(tx, &v.fields, now).await?;
+                if let Some(c) = contact_id {
+                    converting.push((store.id, c, id, v.fields.placed_at));
+                }
+                (id, "order.created")
             }
         };
         if let Some(r) = results[*index].as_mut() {
@@ -198,6 +203,8 @@ pub(crate) async fn apply(
         .zip(writes.iter().map(|(_, v, _)| &v.fields))
         .collect();
     crate::reminders::on_orders_written(tx, store, &written, now).await?;
+    // A buyer reached out to after a cart or an inquiry has now ordered.
+    crate::outreach::convert_for_orders(app, tx, &converting, now).await?;
     kefu_store::events::append_many(tx, &events, now, app.hub.channel()).await?;
     Ok(results.into_iter().flatten().collect())
 }

@@ -54,10 +54,63 @@ const ORGANISATION_FIELDS: &[(&str, &[&str])] = &[
     ("notes", &["备注", "说明", "note", "remark", "remarks", "comment"]),
 ];
 
+/// Fields an order row maps to: one row per item, the order's own fields repeated or
+/// given once (headers of Taobao/Tmall, JD and Shopify exports are recognised).
+#[rustfmt::skip]
+pub(super) const ORDER_FIELDS: &[(&str, &[&str])] = &[
+    ("order_number", &["订单编号", "订单号", "主订单编号", "订单id", "ordernumber", "orderid", "orderno", "name"]),
+    ("store", &["店铺", "店铺名称", "店铺名", "store", "storename", "shop", "shopname"]),
+    ("buyer_name", &["买家", "买家姓名", "买家会员名", "买家昵称", "客户姓名", "buyer", "buyername", "customer", "billingname"]),
+    ("buyer_phone", &["买家手机", "买家电话", "手机", "联系手机", "联系电话", "buyerphone", "phone"]),
+    ("buyer_email", &["买家邮箱", "邮箱", "email", "buyeremail"]),
+    ("payment_state", &["付款状态", "支付状态", "paymentstatus", "financialstatus", "paymentstate"]),
+    ("fulfilment_state", &["发货状态", "订单状态", "物流状态", "fulfillmentstatus", "fulfilmentstatus", "fulfilmentstate"]),
+    ("currency", &["币种", "货币"]),
+    ("placed_at", &["下单时间", "订单创建时间", "创建时间", "createdat", "ordertime", "placedat"]),
+    ("paid_at", &["付款时间", "订单付款时间", "支付时间", "paidat"]),
+    ("updated_at", &["更新时间", "修改时间", "updatedat"]),
+    ("sku", &["商家编码", "商品编码", "货号", "sku", "lineitemsku"]),
+    ("item_name", &["商品名称", "宝贝标题", "商品标题", "商品", "itemname", "product", "productname", "lineitemname", "title"]),
+    ("spec", &["商品属性", "规格", "销售属性", "颜色尺码", "spec", "variant", "options"]),
+    ("quantity", &["数量", "购买数量", "宝贝数量", "qty", "quantity", "lineitemquantity"]),
+    ("unit_price", &["单价", "价格", "商品价格", "unitprice", "price", "lineitemprice"]),
+    ("line_total", &["小计", "金额小计", "linetotal", "subtotal"]),
+    ("shipping_fee", &["运费", "邮费", "shipping", "shippingfee"]),
+    ("discount", &["优惠", "优惠金额", "折扣", "discount", "discountamount"]),
+    ("total", &["订单金额", "总金额", "实付金额", "买家实际支付金额", "total", "ordertotal"]),
+    ("paid", &["已付金额", "实收金额", "paid", "paidamount"]),
+    ("refunded", &["退款金额", "refunded", "refundedamount"]),
+    ("recipient", &["收货人", "收货人姓名", "收件人", "recipient", "shippingname"]),
+    ("address_phone", &["收货人电话", "收货人手机", "收件人电话", "shippingphone"]),
+    ("country", &["国家", "国家地区", "country", "shippingcountry"]),
+    ("province", &["省", "省份", "province", "state", "shippingprovince"]),
+    ("city", &["城市", "市", "city", "shippingcity"]),
+    ("district", &["区", "区县", "district"]),
+    ("address", &["收货地址", "详细地址", "地址", "address", "shippingaddress", "shippingaddress1"]),
+    ("postcode", &["邮编", "邮政编码", "postcode", "zip", "shippingzip"]),
+    ("buyer_remark", &["买家留言", "买家备注", "buyerremark", "notes", "note"]),
+    ("seller_remark", &["卖家备注", "商家备注", "sellerremark"]),
+    ("flag", &["旗帜", "旗帜颜色", "flag"]),
+];
+
+/// Fields a review row maps to (Taobao/Tmall review exports recognised).
+#[rustfmt::skip]
+const REVIEW_FIELDS: &[(&str, &[&str])] = &[
+    ("order_number", &["订单编号", "订单号", "子订单编号", "ordernumber", "orderid"]),
+    ("store", &["店铺", "店铺名称", "店铺名", "store", "storename", "shop"]),
+    ("source_id", &["评价id", "评价编号", "评论id", "reviewid"]),
+    ("rating", &["评分", "星级", "评价等级", "评价结果", "rating", "stars"]),
+    ("text", &["评价内容", "评论内容", "初评内容", "review", "comment", "content", "text"]),
+    ("images", &["评价图片", "图片", "晒图", "images", "pictures", "photos"]),
+    ("reviewed_at", &["评价时间", "评论时间", "reviewedat", "reviewdate", "date"]),
+];
+
 fn field_table(entity: Entity) -> &'static [(&'static str, &'static [&'static str])] {
     match entity {
         Entity::Contact => CONTACT_FIELDS,
         Entity::Organisation => ORGANISATION_FIELDS,
+        Entity::Order => ORDER_FIELDS,
+        Entity::Review => REVIEW_FIELDS,
     }
 }
 
@@ -132,7 +185,29 @@ pub(super) fn check_mapping(
             format!("'{bad}' is not a field; use one of: {}", known.join(", ")),
         ));
     }
-    if need_name && !mapping.values().any(|f| f == "name") {
+    if !need_name {
+        return Ok(());
+    }
+    let required: &[(&str, &str)] = match entity {
+        Entity::Order => &[("order_number", "order number"), ("store", "store name")],
+        Entity::Review => &[
+            ("order_number", "order number"),
+            ("store", "store name"),
+            ("rating", "rating"),
+        ],
+        _ => &[],
+    };
+    if !required.is_empty() {
+        for (field, what) in required {
+            if !mapping.values().any(|f| f == field) {
+                return Err(Invalid::new(
+                    "mapping",
+                    "field_not_mapped",
+                    format!("choose the column that holds the {what}"),
+                ));
+            }
+        }
+    } else if !mapping.values().any(|f| f == "name") {
         return Err(Invalid::new(
             "mapping",
             "name_not_mapped",
@@ -209,6 +284,8 @@ impl<'a> Values<'a> {
 /// What every row of a run is read against, loaded once.
 pub(super) struct Context {
     pub(super) entity: Entity,
+    /// The file's column headers, to name a column in an error.
+    pub(super) headers: Vec<String>,
     /// The field of each column (`None`: ignored).
     pub(super) columns: Vec<Option<String>>,
     pub(super) defs: Vec<CustomFieldRow>,
@@ -238,6 +315,7 @@ impl Context {
             .collect();
         Ok(Self {
             entity,
+            headers: headers.to_vec(),
             columns,
             defs,
             owners,
@@ -260,6 +338,15 @@ impl Context {
                     format!("no user has the email {email}"),
                 )
             })
+    }
+
+    /// The header of the (first) column mapped to `field`.
+    pub(super) fn column_of(&self, field: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .position(|c| c.as_deref() == Some(field))
+            .and_then(|i| self.headers.get(i))
+            .map(String::as_str)
     }
 
     /// A choice given by key or by its English or Chinese label, as its key.

@@ -106,6 +106,22 @@ impl QuietHours {
     }
 }
 
+impl Default for QuietHours {
+    fn default() -> Self {
+        Self::parse(DEFAULT_QUIET_HOURS.0, DEFAULT_QUIET_HOURS.1).expect("valid default")
+    }
+}
+
+impl QuietHours {
+    /// The first instant at or after `ms` (UTC milliseconds) outside the quiet hours in `tz`.
+    pub fn next_allowed(&self, ms: i64, tz: &TimeZone) -> i64 {
+        Timestamp::from_millisecond(ms)
+            .ok()
+            .and_then(|now| self.ends_after(now, tz))
+            .map_or(ms, |end| end.as_millisecond().max(ms))
+    }
+}
+
 /// The main time zone of a country (its capital's, or where most people live), for
 /// buyers the archive knows only the country of.
 pub fn country_zone(country: &str) -> Option<&'static str> {
@@ -313,5 +329,20 @@ mod tests {
             COUNTRY_ZONES.windows(2).all(|w| w[0].0 < w[1].0),
             "sorted, unique"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_next_allowed_time_is_never_in_the_night_nor_before_the_asked_one(ms in 0i64..4_102_444_800_000) {
+            let q = QuietHours::default();
+            for name in ["Asia/Shanghai", "America/Santiago", "Europe/London", "America/New_York"] {
+                let zone = TimeZone::get(name).unwrap();
+                let next = q.next_allowed(ms, &zone);
+                proptest::prop_assert!(next >= ms);
+                proptest::prop_assert!(next - ms <= 11 * 3_600_000, "{}: at most the night long", name);
+                let local = Timestamp::from_millisecond(next).unwrap().to_zoned(zone.clone()).time();
+                proptest::prop_assert!(!q.contains(local), "{}: {} is quiet", name, local);
+            }
+        }
     }
 }

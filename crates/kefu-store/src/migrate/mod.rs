@@ -23,6 +23,7 @@ mod imports;
 mod message_search;
 mod orders;
 mod reminders;
+mod reviews;
 mod routing;
 mod scripts;
 mod sla_clocks;
@@ -114,6 +115,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 18,
         name: "payment reminders and logistics cases",
         statements: reminders::reminders,
+    },
+    Migration {
+        version: 19,
+        name: "reviews, call-backs and outreach",
+        statements: reviews::reviews,
     },
 ];
 

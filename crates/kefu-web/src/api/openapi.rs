@@ -65,6 +65,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::orders::OrdersApi::openapi(),
         super::reminders::RemindersApi::openapi(),
         super::logistics::LogisticsApi::openapi(),
+        super::reviews::ReviewsApi::openapi(),
+        super::outreach::OutreachApi::openapi(),
     ] {
         doc.merge(part);
     }

@@ -1,4 +1,4 @@
-//! Importing and exporting contacts and organisations (.xlsx, .csv).
+//! Importing and exporting contacts and organisations (.xlsx, .csv), and importing orders.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
@@ -56,7 +56,8 @@ pub struct TransferApi;
 /// What an uploaded file is and how to read it. The body is the file itself.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UploadParams {
-    /// `contact` or `organisation`.
+    /// `contact`, `organisation`, `order` (one row per order item) or `review` (one row
+    /// per review of a known order); orders and reviews are import only.
     pub entity: String,
     /// The file's name; `.xlsx` or `.csv` decides how it is read (else its content does).
     pub file_name: String,
@@ -133,7 +134,10 @@ pub async fn preview_import(
 /// Starts importing a file (managers). It runs in the background: follow it with
 /// GET /api/v1/imports/{id}. Bad rows are recorded with their line and reason; a row
 /// whose phone, email or handle (contacts) or name or tax number (organisations) is
-/// known updates that record, so importing a file again creates nothing new.
+/// known updates that record, so importing a file again creates nothing new. Orders:
+/// rows are grouped by store name and order number into orders (an order with a bad
+/// row is not stored, its rows are reported, the reason names the column) and stored
+/// like the orders API, so the same file again changes nothing.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports", params(UploadParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the .xlsx or .csv file (at most 64 MiB)"),
     responses((status = 202, body = ImportRow), (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod email;
 pub mod logistics;
 pub mod orders;
+pub mod reviews;
 pub mod routing;
 pub mod scripts;
 pub mod settings;

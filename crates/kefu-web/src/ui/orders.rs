@@ -38,5 +38,7 @@ pub async fn panel(
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let cases = kefu_app::logistics::cases_of_orders(app, actor, &ids).await?;
     let case_kinds = crate::ui::logistics::case_kinds();
-    Ok(minijinja::context! { list => orders, refs, cases, case_kinds })
+    let reviews = kefu_app::reviews::reviews_of_orders(app, actor, &ids).await?;
+    let reasons = crate::ui::customers::choice_labels(app, actor, "review_reason").await?;
+    Ok(minijinja::context! { list => orders, refs, cases, case_kinds, reviews, reasons })
 }

@@ -67,6 +67,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/ticket_panel.html"),
     ),
     ("tasks.html", include_str!("../../templates/tasks.html")),
+    ("reviews.html", include_str!("../../templates/reviews.html")),
+    (
+        "review_parts.html",
+        include_str!("../../templates/review_parts.html"),
+    ),
     (
         "automation.html",
         include_str!("../../templates/automation.html"),

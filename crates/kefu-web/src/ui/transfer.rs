@@ -392,6 +392,11 @@ async fn export_file(State(s): State<AppState>, ui: UiActor, RawForm(body): RawF
                 let q: OrganisationListQuery = parse_form(&body).map_err(bad_filter)?;
                 transfer::export_organisations(&s.app, &ui.actor, &q, &req).await
             }
+            Entity::Order | Entity::Review => Err(AppError::Invalid(kefu_domain::Invalid::new(
+                "entity",
+                "invalid_entity",
+                "orders and reviews are imported here, not exported; use contact or organisation",
+            ))),
         }
     };
     match result.await {
