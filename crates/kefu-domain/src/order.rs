@@ -26,6 +26,7 @@ macro_rules! word_enum {
         }
     };
 }
+pub(crate) use word_enum;
 
 word_enum!(
     /// Where orders come from: an own shop, a marketplace account (Taobao, Amazon …) or the trading centre.
