@@ -48,7 +48,7 @@ pub struct Escalation {
 }
 
 /// A deadline `minutes` from `now`, within bounds.
-fn deadline(field: &'static str, minutes: i64, now: i64) -> AppResult<i64> {
+pub(crate) fn deadline(field: &'static str, minutes: i64, now: i64) -> AppResult<i64> {
     let ms = minutes.saturating_mul(60_000);
     if !(1..=MAX_DUE_MS).contains(&ms) {
         return Err(Invalid::new(
@@ -159,7 +159,7 @@ pub async fn escalate(app: &App, actor: &Actor, id: i64, e: &Escalation) -> AppR
     Ok(task)
 }
 
-async fn schedule_deadline(tx: &mut Tx, task: &TaskRow, now: i64) -> AppResult<()> {
+pub(crate) async fn schedule_deadline(tx: &mut Tx, task: &TaskRow, now: i64) -> AppResult<()> {
     if let Some(due) = task.due_at {
         jobs::enqueue(
             tx,
@@ -175,7 +175,7 @@ async fn schedule_deadline(tx: &mut Tx, task: &TaskRow, now: i64) -> AppResult<(
 }
 
 /// Appends a task event; `notify` names who should be alerted (roles and people).
-async fn task_event(
+pub(crate) async fn task_event(
     app: &App,
     tx: &mut Tx,
     kind: &str,

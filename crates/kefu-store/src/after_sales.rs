@@ -10,8 +10,8 @@ mod schema;
 pub use schema::*;
 
 use crate::schema::{Orders, Stores, Users};
-use crate::{Db, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use crate::{Backend, Db, StoreResult, Tx};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use serde::Serialize;
 
 crate::record! {
@@ -441,6 +441,20 @@ pub async fn set_shares(tx: &mut Tx, shares: &[(i64, i64, i64)]) -> StoreResult<
         .await?;
     }
     Ok(())
+}
+
+/// Reads what an order was paid and has refunded, `(paid, refunded)`, locking it for
+/// the rest of the transaction (PostgreSQL row lock; SQLite has one writer), so cases
+/// of one order are opened and refunded one at a time.
+pub async fn lock_order(tx: &mut Tx, order_id: i64) -> StoreResult<Option<(i64, i64)>> {
+    let mut q = Query::select();
+    q.columns([Orders::PaidAmount, Orders::RefundedAmount])
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::Id).eq(order_id));
+    if tx.backend() == Backend::Postgres {
+        q.lock(LockType::Update);
+    }
+    tx.fetch_optional(&q).await
 }
 
 /// Adds a refund to an order, if what was paid and not yet refunded covers it; its

@@ -1,9 +1,9 @@
 //! Every route kefu serves, on one screen.
 
 use crate::api::{
-    archive, attachments, automation, calendars, contacts, conversations, customers, email,
-    inboxes, me, merge, openapi, orders, organisations, people, routing, scripts, sla_policies,
-    stores, tickets, transfer,
+    after_sales, archive, attachments, automation, calendars, contacts, conversations, customers,
+    email, inboxes, me, merge, openapi, orders, organisations, people, routing, scripts,
+    sla_policies, stores, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(attachments::routes())
         .merge(stores::routes())
         .merge(orders::routes())
+        .merge(after_sales::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()

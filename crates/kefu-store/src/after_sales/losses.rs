@@ -6,7 +6,7 @@
 use super::{AfterSalesCases, AfterSalesItems};
 use crate::schema::Stores;
 use crate::{Db, StoreResult};
-use sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
 crate::record! {
@@ -46,10 +46,10 @@ pub async fn losses(
         AfterSalesItems::Table,
         Stores::Table,
     );
-    let key: SimpleExpr = match by {
-        LossBy::Reason => Expr::col((c, AfterSalesCases::Reason)).into(),
+    let key: Expr = match by {
+        LossBy::Reason => Expr::col((c, AfterSalesCases::Reason)),
         LossBy::Sku => Expr::cust("COALESCE(after_sales_items.sku, after_sales_items.name)"),
-        LossBy::Store => Expr::col((s, Stores::Name)).into(),
+        LossBy::Store => Expr::col((s, Stores::Name)),
     };
     let sum = |col: &str| Expr::cust(format!("CAST(SUM(after_sales_items.{col}) AS BIGINT)"));
     let mut q = Query::select();
@@ -76,7 +76,7 @@ pub async fn losses(
     if let Some(id) = store_id {
         q.and_where(Expr::col((c, AfterSalesCases::StoreId)).eq(id));
     }
-    q.add_group_by([key, Expr::col((c, AfterSalesCases::Currency)).into()])
+    q.add_group_by([key, Expr::col((c, AfterSalesCases::Currency))])
         .order_by_expr(
             Expr::cust("SUM(after_sales_items.refund_share + after_sales_items.reship_share)"),
             Order::Desc,

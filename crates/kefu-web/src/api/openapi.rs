@@ -63,6 +63,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::attachments::AttachmentsApi::openapi(),
         super::stores::StoresApi::openapi(),
         super::orders::OrdersApi::openapi(),
+        super::after_sales::AfterSalesApi::openapi(),
     ] {
         doc.merge(part);
     }
