@@ -1,0 +1,1 @@
+//! The after-sales pages in zh-CN and English.
