@@ -19,10 +19,12 @@ pub use transition::{ReturnShipment, TransitionInput, set_return_shipment, trans
 
 use crate::events::append;
 use crate::{Actor, App, AppError, AppResult};
-use kefu_domain::Permission;
 use kefu_domain::after_sale::{CaseKind, CaseStatus, allowed_next};
+use kefu_domain::{Currency, Invalid, Money, Permission};
 use kefu_store::Tx;
+use kefu_store::after_sales::register::{self as case_list, CaseFilter};
 use kefu_store::after_sales::{self as store, CaseItemRow, CaseRow, HistoryRow};
+use kefu_store::orders::OrderItemRow;
 use kefu_store::tasks::TaskRow;
 use serde::Serialize;
 use serde_json::json;
@@ -77,6 +79,47 @@ pub async fn get_case(app: &App, actor: &Actor, id: i64) -> AppResult<CaseDetail
         can_decide: actor.role.allows(Permission::DecideAfterSales),
         case,
     })
+}
+
+/// An order beside a conversation: its lines (to open a case) and its open cases.
+#[derive(Debug, Serialize)]
+pub struct OrderCases {
+    pub order_id: i64,
+    pub items: Vec<OrderItemRow>,
+    pub open: Vec<CaseRow>,
+}
+
+/// The lines and open cases of a few orders (the order panel's).
+pub async fn order_cases(
+    app: &App,
+    actor: &Actor,
+    order_ids: &[i64],
+) -> AppResult<Vec<OrderCases>> {
+    actor.require(Permission::WorkConversations)?;
+    let mut out = Vec::new();
+    for id in order_ids {
+        let filter = CaseFilter {
+            order_id: Some(*id),
+            open_only: true,
+            ..CaseFilter::default()
+        };
+        out.push(OrderCases {
+            order_id: *id,
+            items: kefu_store::orders::items(&app.db, *id).await?,
+            open: case_list::list(&app.db, &filter, 20).await?,
+        });
+    }
+    Ok(out)
+}
+
+/// An amount typed in a form (`12.30`, `¥12.3`) as minor units of `currency`; empty is none.
+pub fn parse_amount(field: &'static str, text: &str, currency: &str) -> AppResult<Option<i64>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let money = Money::parse(text, Currency::parse(currency)?)
+        .map_err(|e| Invalid::new(field, e.code, e.message))?;
+    Ok(Some(money.minor))
 }
 
 /// Appends a case event for the workspace (staff only), on the case's conversation if any.

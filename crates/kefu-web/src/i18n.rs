@@ -29,6 +29,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/attachments.ftl"),
     "\n",
     include_str!("../locales/zh-CN/orders.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/after_sales.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -54,6 +56,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/attachments.ftl"),
     "\n",
     include_str!("../locales/en/orders.ftl"),
+    "\n",
+    include_str!("../locales/en/after_sales.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

@@ -164,7 +164,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::scripts::routes())
         .merge(ui::routing::routes())
         .merge(ui::automation::routes())
-        .merge(ui::email::routes());
+        .merge(ui::email::routes())
+        .merge(ui::after_sales::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

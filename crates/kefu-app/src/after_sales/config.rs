@@ -17,6 +17,13 @@ pub async fn list_reasons(app: &App, actor: &Actor) -> AppResult<Vec<ReasonRow>>
     Ok(config::reasons(&app.db).await?)
 }
 
+/// The stores, for choosing one in a filter: (id, name).
+pub async fn store_names(app: &App, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+    actor.require(Permission::WorkConversations)?;
+    let stores = kefu_store::stores::list(&app.db).await?;
+    Ok(stores.into_iter().map(|s| (s.id, s.name)).collect())
+}
+
 /// The window a reason is judged by; 422 naming the known reasons when it is not one.
 pub(super) async fn reason_policy(app: &App, reason: &str) -> AppResult<PolicyKind> {
     let reasons = config::reasons(&app.db).await?;

@@ -35,5 +35,6 @@ pub async fn panel(
             orders.push(o);
         }
     }
-    Ok(minijinja::context! { list => orders, refs })
+    let after_sales = crate::ui::after_sales::order_parts(s, actor, &orders).await?;
+    Ok(minijinja::context! { list => orders, refs, after_sales })
 }
