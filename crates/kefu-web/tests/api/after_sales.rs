@@ -754,3 +754,29 @@ async fn admins_extend_the_reason_taxonomy_and_agents_may_not() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_merged_customer_s_cases_follow_them() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "我要退货").await;
+    let (other, _) = t.conversation(&widget, "我是同一个人").await;
+    let (loser, survivor) = (t.contact_of(conversation).await, t.contact_of(other).await);
+    let buyer = json!({ "name": "王芳", "phone": "13800138001" });
+    t.put(&format!("/api/v1/contacts/{loser}"), &t.admin_token, &buyer)
+        .await;
+    let (s, _) = store(&t, "丝施天猫店", "CNY").await;
+    let (o, [bt, _]) = paid_order(&t, s, "E7501", Some(1)).await;
+    let case = opened(&t, o, json!({ "kind": "return", "reason": "size", "items": [{ "order_item_id": bt, "quantity": 1 }], "conversation_id": conversation })).await;
+    assert_eq!(detail(&t, case).await["contact_id"], loser);
+
+    let merge = format!("/api/v1/contacts/{survivor}/merge");
+    let (status, m) = body(
+        t.post(&merge, &t.admin_token, &json!({ "from": loser }))
+            .await,
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::OK, "{m}");
+    assert_eq!(detail(&t, case).await["contact_id"], survivor);
+}
