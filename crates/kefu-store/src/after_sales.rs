@@ -2,16 +2,20 @@
 //! as history, and the tasks it handed off. Status changes are conditional on the status
 //! read, so two people moving the same case cannot both succeed.
 
+mod changes;
 pub mod config;
+mod history;
 pub mod losses;
 pub mod register;
 mod schema;
 
+pub use changes::*;
+pub use history::*;
 pub use schema::*;
 
-use crate::schema::{Orders, Stores, Users};
-use crate::{Backend, Db, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
+use crate::schema::{Orders, Stores};
+use crate::{Db, StoreResult, Tx};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
 crate::record! {
@@ -77,21 +81,6 @@ crate::record! {
         pub refund_share: i64,
         /// This line's share of the re-shipment cost, once reshipped.
         pub reship_share: i64,
-    }
-}
-
-crate::record! {
-    /// One status change of a case.
-    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
-    pub struct HistoryRow {
-        pub id: i64,
-        pub case_id: i64,
-        pub from_status: Option<String>,
-        pub to_status: String,
-        pub note: Option<String>,
-        pub by_user: Option<i64>,
-        pub by_name: Option<String>,
-        pub at: i64,
     }
 }
 
@@ -347,237 +336,4 @@ pub async fn claimed_quantities(tx: &mut Tx, order_id: i64) -> StoreResult<Vec<(
             .take(),
     )
     .await
-}
-
-/// What a status change writes besides the status (`None`: keep).
-#[derive(Debug, Clone, Default)]
-pub struct CaseChange {
-    pub refund_minor: Option<i64>,
-    pub reship_cost_minor: Option<i64>,
-    pub return_carrier: Option<String>,
-    pub return_waybill: Option<String>,
-    pub rejection_reason: Option<String>,
-    pub settled: bool,
-    pub closed: bool,
-}
-
-/// Moves a case from `from` to `to` with `change`; false when it was no longer at `from`.
-pub async fn change_status(
-    tx: &mut Tx,
-    id: i64,
-    from: &str,
-    to: &str,
-    change: &CaseChange,
-    now: i64,
-) -> StoreResult<bool> {
-    use AfterSalesCases as A;
-    let mut q = Query::update();
-    q.table(C)
-        .value(A::Status, to)
-        .value(A::UpdatedAt, now)
-        .and_where(Expr::col(A::Id).eq(id))
-        .and_where(Expr::col(A::Status).eq(from));
-    if let Some(v) = change.refund_minor {
-        q.value(A::RefundMinor, v);
-    }
-    if let Some(v) = change.reship_cost_minor {
-        q.value(A::ReshipCostMinor, v);
-    }
-    if let Some(v) = &change.return_carrier {
-        q.value(A::ReturnCarrier, v.as_str());
-    }
-    if let Some(v) = &change.return_waybill {
-        q.value(A::ReturnWaybill, v.as_str());
-    }
-    if let Some(v) = &change.rejection_reason {
-        q.value(A::RejectionReason, v.as_str());
-    }
-    if change.settled {
-        q.value(A::SettledAt, now);
-    }
-    if change.closed {
-        q.value(A::ClosedAt, now);
-    }
-    Ok(tx.execute(&q).await? == 1)
-}
-
-/// Records the buyer's return parcel on a case that is still at `status`.
-pub async fn set_return_shipment(
-    tx: &mut Tx,
-    id: i64,
-    status: &str,
-    carrier: Option<&str>,
-    waybill: &str,
-    now: i64,
-) -> StoreResult<bool> {
-    use AfterSalesCases as A;
-    let n = tx
-        .execute(
-            &Query::update()
-                .table(C)
-                .value(A::ReturnCarrier, carrier.map(str::to_owned))
-                .value(A::ReturnWaybill, waybill)
-                .value(A::UpdatedAt, now)
-                .and_where(Expr::col(A::Id).eq(id))
-                .and_where(Expr::col(A::Status).eq(status))
-                .take(),
-        )
-        .await?;
-    Ok(n == 1)
-}
-
-/// Writes each item's share of the refund and re-shipment cost: (item id, refund, reship).
-pub async fn set_shares(tx: &mut Tx, shares: &[(i64, i64, i64)]) -> StoreResult<()> {
-    use AfterSalesItems as I;
-    for (id, refund, reship) in shares {
-        tx.execute(
-            &Query::update()
-                .table(I::Table)
-                .value(I::RefundShare, *refund)
-                .value(I::ReshipShare, *reship)
-                .and_where(Expr::col(I::Id).eq(*id))
-                .take(),
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Reads what an order was paid and has refunded, `(paid, refunded)`, locking it for
-/// the rest of the transaction (PostgreSQL row lock; SQLite has one writer), so cases
-/// of one order are opened and refunded one at a time.
-pub async fn lock_order(tx: &mut Tx, order_id: i64) -> StoreResult<Option<(i64, i64)>> {
-    let mut q = Query::select();
-    q.columns([Orders::PaidAmount, Orders::RefundedAmount])
-        .from(Orders::Table)
-        .and_where(Expr::col(Orders::Id).eq(order_id));
-    if tx.backend() == Backend::Postgres {
-        q.lock(LockType::Update);
-    }
-    tx.fetch_optional(&q).await
-}
-
-/// Adds a refund to an order, if what was paid and not yet refunded covers it; its
-/// payment state becomes `refunded` or `partially_refunded`. False when it does not.
-pub async fn refund_order(tx: &mut Tx, order_id: i64, amount: i64, now: i64) -> StoreResult<bool> {
-    let state = Expr::case(
-        Expr::col(Orders::RefundedAmount)
-            .add(amount)
-            .gte(Expr::col(Orders::PaidAmount)),
-        "refunded",
-    )
-    .finally("partially_refunded");
-    let n = tx
-        .execute(
-            &Query::update()
-                .table(Orders::Table)
-                .value(
-                    Orders::RefundedAmount,
-                    Expr::col(Orders::RefundedAmount).add(amount),
-                )
-                .value(Orders::PaymentState, state)
-                .value(Orders::UpdatedAt, now)
-                .and_where(Expr::col(Orders::Id).eq(order_id))
-                .and_where(
-                    Expr::col(Orders::PaidAmount)
-                        .sub(Expr::col(Orders::RefundedAmount))
-                        .gte(amount),
-                )
-                .take(),
-        )
-        .await?;
-    Ok(n == 1)
-}
-
-pub async fn add_history(
-    tx: &mut Tx,
-    case_id: i64,
-    from: Option<&str>,
-    to: &str,
-    note: Option<&str>,
-    by: i64,
-    now: i64,
-) -> StoreResult<()> {
-    use AfterSalesHistory as H;
-    tx.execute(
-        &Query::insert()
-            .into_table(H::Table)
-            .columns([
-                H::CaseId,
-                H::FromStatus,
-                H::ToStatus,
-                H::Note,
-                H::ByUser,
-                H::At,
-            ])
-            .values_panic([
-                case_id.into(),
-                from.map(str::to_owned).into(),
-                to.into(),
-                note.map(str::to_owned).into(),
-                by.into(),
-                now.into(),
-            ])
-            .take(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// A case's status changes, oldest first.
-pub async fn history(db: &Db, case_id: i64) -> StoreResult<Vec<HistoryRow>> {
-    use AfterSalesHistory as H;
-    let h = H::Table;
-    db.fetch_all(
-        &Query::select()
-            .columns(
-                [
-                    H::Id,
-                    H::CaseId,
-                    H::FromStatus,
-                    H::ToStatus,
-                    H::Note,
-                    H::ByUser,
-                    H::At,
-                ]
-                .map(|c| (h, c)),
-            )
-            .expr_as(Expr::col((Users::Table, Users::Name)), "by_name")
-            .from(h)
-            .left_join(
-                Users::Table,
-                Expr::col((Users::Table, Users::Id)).equals((h, H::ByUser)),
-            )
-            .and_where(Expr::col((h, H::CaseId)).eq(case_id))
-            .order_by((h, H::Id), Order::Asc)
-            .take(),
-    )
-    .await
-}
-
-pub async fn link_task(tx: &mut Tx, case_id: i64, task_id: i64) -> StoreResult<()> {
-    tx.execute(
-        &Query::insert()
-            .into_table(AfterSalesTasks::Table)
-            .columns([AfterSalesTasks::CaseId, AfterSalesTasks::TaskId])
-            .values_panic([case_id.into(), task_id.into()])
-            .take(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// The ids of the tasks a case handed off, oldest first.
-pub async fn task_ids(db: &Db, case_id: i64) -> StoreResult<Vec<i64>> {
-    let rows: Vec<(i64,)> = db
-        .fetch_all(
-            &Query::select()
-                .column(AfterSalesTasks::TaskId)
-                .from(AfterSalesTasks::Table)
-                .and_where(Expr::col(AfterSalesTasks::CaseId).eq(case_id))
-                .order_by(AfterSalesTasks::TaskId, Order::Asc)
-                .take(),
-        )
-        .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -7,8 +7,8 @@ use super::config::{reason_policy, window_of};
 use crate::archive::optional_text;
 use crate::events::commit;
 use crate::{Actor, App, AppError, AppResult};
-use kefu_domain::after_sale::window::decide;
-use kefu_domain::after_sale::{CaseKind, CaseStatus};
+use kefu_domain::after_sale::window::{WindowDecision, decide};
+use kefu_domain::after_sale::{CaseKind, CaseStatus, PolicyKind};
 use kefu_domain::order::parse_number;
 use kefu_domain::time::now_ms;
 use kefu_domain::{Invalid, Permission};
@@ -192,17 +192,11 @@ async fn delivered_at(app: &App, order_id: i64) -> AppResult<Option<jiff::Timest
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()))
 }
 
-/// Opens a case of an order (status `requested`), with the policy decision kefu made.
-pub async fn open_case(
-    app: &App,
-    actor: &Actor,
-    order_id: i64,
+/// The buyer's return parcel, if given; only for cases that take goods back.
+fn return_parcel(
+    kind: CaseKind,
     input: &NewCaseInput,
-) -> AppResult<CaseRow> {
-    actor.require(Permission::WorkConversations)?;
-    let kind = CaseKind::parse(&input.kind)?;
-    let policy = reason_policy(app, &input.reason).await?;
-    let description = optional_text("description", &input.description, MAX_DESCRIPTION_CHARS)?;
+) -> AppResult<(Option<String>, Option<String>)> {
     let carrier = optional_text("return_carrier", &input.return_carrier, 64)?;
     let waybill = optional_text("return_waybill", &input.return_waybill, 64)?
         .map(|w| parse_number("return_waybill", &w))
@@ -215,21 +209,51 @@ pub async fn open_case(
         )
         .into());
     }
-    let order = orders::find(&app.db, order_id)
-        .await?
-        .ok_or(AppError::NotFound("order"))?;
+    Ok((carrier, waybill))
+}
+
+/// Whether a request now is inside the store's window for `policy`, counted in the
+/// store's time zone from the latest delivery of the order.
+async fn window_decision(
+    app: &App,
+    order: &OrderRow,
+    policy: PolicyKind,
+    now: i64,
+) -> AppResult<WindowDecision> {
     let store_row = stores::find(&app.db, order.store_id)
         .await?
         .ok_or(AppError::NotFound("store"))?;
-    let (conversation_id, contact_id) = whose(app, actor, &order, input.conversation_id).await?;
-    let lines = orders::items(&app.db, order_id).await?;
     let window = window_of(app, order.store_id, policy).await?;
     let tz = jiff::tz::TimeZone::get(&store_row.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let now = now_ms();
     let asked_at =
         jiff::Timestamp::from_millisecond(now).unwrap_or_else(|_| jiff::Timestamp::now());
-    let decision = decide(window, delivered_at(app, order_id).await?, asked_at, &tz);
+    Ok(decide(
+        window,
+        delivered_at(app, order.id).await?,
+        asked_at,
+        &tz,
+    ))
+}
 
+/// Opens a case of an order (status `requested`), with the policy decision kefu made.
+pub async fn open_case(
+    app: &App,
+    actor: &Actor,
+    order_id: i64,
+    input: &NewCaseInput,
+) -> AppResult<CaseRow> {
+    actor.require(Permission::WorkConversations)?;
+    let kind = CaseKind::parse(&input.kind)?;
+    let policy = reason_policy(app, &input.reason).await?;
+    let description = optional_text("description", &input.description, MAX_DESCRIPTION_CHARS)?;
+    let (carrier, waybill) = return_parcel(kind, input)?;
+    let order = orders::find(&app.db, order_id)
+        .await?
+        .ok_or(AppError::NotFound("order"))?;
+    let (conversation_id, contact_id) = whose(app, actor, &order, input.conversation_id).await?;
+    let lines = orders::items(&app.db, order_id).await?;
+    let now = now_ms();
+    let decision = window_decision(app, &order, policy, now).await?;
     let mut tx = app.db.begin().await?;
     let (paid, refunded) = store::lock_order(&mut tx, order_id)
         .await?

@@ -173,30 +173,10 @@ pub async fn transition_case(
         over_refund(refund, paid - refunded)?;
     }
     if !store::change_status(&mut tx, id, from.as_str(), to.as_str(), &change, now).await? {
-        return Err(AppError::Conflict {
-            code: "case_changed",
-            message: "someone moved this case meanwhile; reload it and try again".into(),
-            existing_id: None,
-        });
-    }
-    if to == CaseStatus::Refunded
-        && !store::refund_order(&mut tx, case.order_id, refund, now).await?
-    {
-        return Err(Invalid::new(
-            "refund_minor",
-            "over_refund",
-            "the order's refundable amount changed meanwhile; reload it and try again",
-        )
-        .into());
+        return Err(changed_meanwhile());
     }
     if to.is_settled() {
-        let cost = change.reship_cost_minor.unwrap_or(case.reship_cost_minor);
-        let refund = if to == CaseStatus::Refunded {
-            refund
-        } else {
-            0
-        };
-        share_out(&mut tx, id, refund, cost).await?;
+        settle(&mut tx, &case, to, &change, now).await?;
     }
     store::add_history(
         &mut tx,
@@ -214,6 +194,39 @@ pub async fn transition_case(
     case_event(app, &mut tx, "after_sale.updated", &case, actor.user_id).await?;
     commit(app, tx).await?;
     Ok(case)
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict {
+        code: "case_changed",
+        message: "someone moved this case meanwhile; reload it and try again".into(),
+        existing_id: None,
+    }
+}
+
+/// Money or goods go out: a refund adds to the order's refunded amount, and the refund
+/// or re-shipment cost is shared over the case's items.
+async fn settle(
+    tx: &mut Tx,
+    case: &CaseRow,
+    to: CaseStatus,
+    change: &CaseChange,
+    now: i64,
+) -> AppResult<()> {
+    let refund = match to {
+        CaseStatus::Refunded => change.refund_minor.unwrap_or(case.refund_minor),
+        _ => 0,
+    };
+    if refund > 0 && !store::refund_order(tx, case.order_id, refund, now).await? {
+        return Err(Invalid::new(
+            "refund_minor",
+            "over_refund",
+            "the order's refundable amount changed meanwhile; reload it and try again",
+        )
+        .into());
+    }
+    let cost = change.reship_cost_minor.unwrap_or(case.reship_cost_minor);
+    share_out(tx, case.id, refund, cost).await
 }
 
 /// Shares the refund and the re-shipment cost over the case's items by their value.
@@ -281,11 +294,7 @@ pub async fn set_return_shipment(
     )
     .await?;
     if !set {
-        return Err(AppError::Conflict {
-            code: "case_changed",
-            message: "someone moved this case meanwhile; reload it and try again".into(),
-            existing_id: None,
-        });
+        return Err(changed_meanwhile());
     }
     let case = store::find_in_tx(&mut tx, id)
         .await?
