@@ -1,6 +1,7 @@
 //! kefu's use cases. Each takes the actor, checks permission, changes the store in
 //! one transaction, appends the event, and wakes the event hub.
 
+pub mod after_sales;
 pub mod archive;
 pub mod attachments;
 pub mod auth;

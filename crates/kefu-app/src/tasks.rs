@@ -48,7 +48,7 @@ pub struct Escalation {
 }
 
 /// A deadline `minutes` from `now`, within bounds.
-fn deadline(field: &'static str, minutes: i64, now: i64) -> AppResult<i64> {
+pub(crate) fn deadline(field: &'static str, minutes: i64, now: i64) -> AppResult<i64> {
     let ms = minutes.saturating_mul(60_000);
     if !(1..=MAX_DUE_MS).contains(&ms) {
         return Err(Invalid::new(

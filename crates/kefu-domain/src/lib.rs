@@ -1,5 +1,6 @@
 //! kefu's pure domain: validated values, statuses and their rules, roles. No I/O.
 
+pub mod after_sale;
 pub mod automation;
 pub mod calendar;
 pub mod conversation;

@@ -26,6 +26,7 @@ macro_rules! word_enum {
         }
     };
 }
+pub(crate) use word_enum;
 
 pub mod logistics;
 pub mod reminder;

@@ -44,6 +44,9 @@ pub enum Permission {
     /// Write and change the team's shared scripts (话术) and their stages. Everyone
     /// writes their own personal scripts.
     ManageSharedScripts,
+    /// Approve, reject and refund after-sales cases, export the returns register and read
+    /// the loss view. Everyone opens and works cases.
+    DecideAfterSales,
 }
 
 impl Role {
@@ -78,7 +81,8 @@ impl Role {
             Permission::AssignOthers
             | Permission::SeeFullIdentities
             | Permission::MergeArchive
-            | Permission::ManageSharedScripts => Role::Supervisor,
+            | Permission::ManageSharedScripts
+            | Permission::DecideAfterSales => Role::Supervisor,
             Permission::ExportArchive | Permission::EraseArchive | Permission::ReadAudit => {
                 Role::Manager
             }
@@ -130,6 +134,13 @@ mod tests {
         assert!(!Role::Agent.allows(Permission::ManageSharedScripts));
         assert!(Role::Supervisor.allows(Permission::ManageSharedScripts));
         assert!(Role::Admin.allows(Permission::ManageSharedScripts));
+    }
+
+    #[test]
+    fn supervisors_and_above_decide_after_sales_cases() {
+        assert!(!Role::Agent.allows(Permission::DecideAfterSales));
+        assert!(Role::Supervisor.allows(Permission::DecideAfterSales));
+        assert!(Role::Manager.allows(Permission::DecideAfterSales));
     }
 
     #[test]

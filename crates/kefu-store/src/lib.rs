@@ -4,6 +4,7 @@
 //! Times are UTC milliseconds (`BIGINT`), ids are 64-bit integers, JSON is text:
 //! types both databases store the same way.
 
+pub mod after_sales;
 pub mod attachments;
 pub mod audit;
 pub mod automation;

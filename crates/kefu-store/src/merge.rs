@@ -150,6 +150,9 @@ pub async fn merge_contacts(
     .await?;
     set_tags(tx, "contact", survivor, &tags).await?;
     set_tags(tx, "contact", loser, &[]).await?;
+    // After-sales cases follow their customer.
+    use crate::after_sales::AfterSalesCases as Cases;
+    repoint(tx, Cases::Table, Cases::ContactId, loser, survivor).await?;
     let moved = Moved {
         identities: repoint(
             tx,

@@ -37,6 +37,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/outreach.ftl"),
     "\n",
     include_str!("../locales/zh-CN/order_import.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/after_sales.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -70,6 +72,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/outreach.ftl"),
     "\n",
     include_str!("../locales/en/order_import.ftl"),
+    "\n",
+    include_str!("../locales/en/after_sales.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

@@ -1,10 +1,9 @@
 //! Every route kefu serves, on one screen.
 
 use crate::api::{
-    archive, attachments, automation, calendars, contacts, conversations, customers, email,
-    inboxes, logistics, me, merge, openapi, orders, organisations, outreach, people, reminders,
-    reviews, routing,
-    scripts, sla_policies, stores, tickets, transfer,
+    after_sales, archive, attachments, automation, calendars, contacts, conversations, customers,
+    email, inboxes, logistics, me, merge, openapi, orders, organisations, outreach, people,
+    reminders, reviews, routing, scripts, sla_policies, stores, tickets, transfer,
 };
 use crate::state::AppState;
 use crate::ui::{self, auth as ui_auth, conversations as ui_conv, settings};
@@ -105,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(logistics::routes())
         .merge(reviews::routes())
         .merge(outreach::routes())
+        .merge(after_sales::routes())
         .fallback(api_not_found);
 
     let cors = CorsLayer::new()
@@ -171,7 +171,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::email::routes())
         .merge(ui::logistics::routes())
         .merge(ui::stores::routes())
-        .merge(ui::reviews::routes());
+        .merge(ui::reviews::routes())
+        .merge(ui::after_sales::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

@@ -12,6 +12,7 @@ pub struct Migration {
     pub statements: fn(Backend) -> Vec<String>,
 }
 
+mod after_sales;
 mod archive;
 mod attachments;
 mod automation;
@@ -110,6 +111,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 16,
         name: "orders",
         statements: orders::orders,
+    },
+    Migration {
+        version: 17,
+        name: "after-sales cases",
+        statements: after_sales::after_sales,
     },
     Migration {
         version: 18,

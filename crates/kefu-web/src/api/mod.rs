@@ -1,5 +1,6 @@
 //! REST API v1: JSON, bearer tokens, one error envelope, cursor pagination.
 
+pub mod after_sales;
 pub mod archive;
 pub mod attachments;
 pub mod automation;

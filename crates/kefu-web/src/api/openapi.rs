@@ -67,6 +67,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         super::logistics::LogisticsApi::openapi(),
         super::reviews::ReviewsApi::openapi(),
         super::outreach::OutreachApi::openapi(),
+        super::after_sales::AfterSalesApi::openapi(),
     ] {
         doc.merge(part);
     }

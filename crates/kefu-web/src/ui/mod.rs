@@ -1,6 +1,7 @@
 //! The agent workspace: server-rendered pages (minijinja, zh-CN and English) and
 //! their form posts. Live parts are in assets/app.js.
 
+pub mod after_sales;
 pub mod auth;
 pub mod automation;
 pub mod calendars;

@@ -146,6 +146,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "routing_rule_form.html",
         include_str!("../../templates/routing_rule_form.html"),
     ),
+    (
+        "after_sales.html",
+        include_str!("../../templates/after_sales.html"),
+    ),
+    (
+        "after_sale.html",
+        include_str!("../../templates/after_sale.html"),
+    ),
+    (
+        "after_sales_order.html",
+        include_str!("../../templates/after_sales_order.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

@@ -1,6 +1,7 @@
 //! API tests: every test runs against a real server on a fresh database —
 //! SQLite by default, PostgreSQL when KEFU_TEST_POSTGRES_URL is set.
 
+mod after_sales;
 mod archive;
 mod attachments;
 mod auth;
