@@ -1,6 +1,6 @@
-//! Migration 19: reviews with their call-backs (中差评回访), the weekly counts of
-//! call-back reasons, review requests, outreach to abandoned carts and silent
-//! inquirers, each store's follow-up settings, and tasks held by a team.
+//! Reviews with their call-backs (中差评回访), the weekly counts of call-back reasons,
+//! review requests, outreach to abandoned carts and silent inquirers, each store's
+//! follow-up settings, and tasks held by a team.
 
 use crate::db::Backend;
 
