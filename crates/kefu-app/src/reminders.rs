@@ -89,7 +89,9 @@ pub(crate) async fn remind(app: &App, order_id: i64) -> AppResult<()> {
     {
         return Ok(());
     }
-    let Some(store) = kefu_store::stores::find(&app.db, order.store_id).await? else {
+    // A store that stopped reminding since the job was scheduled sends nothing.
+    let store = kefu_store::stores::find(&app.db, order.store_id).await?;
+    let Some(store) = store.filter(|s| s.reminder_delay_minutes.is_some()) else {
         return Ok(());
     };
     let contact = match order.contact_id {
