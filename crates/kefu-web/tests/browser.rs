@@ -986,3 +986,149 @@ async fn an_html_mail_shows_without_running_scripts_or_loading_images_until_the_
     );
     c.close().await.unwrap();
 }
+
+/// Issue 6 end to end: a parcel that has not moved opens a logistics case; the agent sees
+/// the customer's order and the case beside the thread, opens a return from the order
+/// panel, and a script fills in the order's tracking number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_parcel_shows_beside_the_thread_the_agent_opens_a_return_and_a_script_fills_the_tracking_number()
+ {
+    let Some((driver_path, _one)) = browser_turn().await else {
+        return;
+    };
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "我的快递六天没动了").await;
+    let contact = t.contact_of(conversation).await;
+    let r = t
+        .put(
+            &format!("/api/v1/contacts/{contact}"),
+            &t.admin_token,
+            &json!({ "name": "王芳", "phone": "13800138123" }),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let store: serde_json::Value = t
+        .post(
+            "/api/v1/stores",
+            &t.admin_token,
+            &json!({ "name": "丝施天猫店", "kind": "marketplace", "currency": "CNY",
+                     "time_zone": "Asia/Shanghai", "stale_after_days": 3 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let s = store["id"].as_i64().expect("store");
+    let six_days_ago =
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 6)).to_string();
+    let r = t
+        .put(
+            &format!("/api/v1/stores/{s}/orders/E20261118001"),
+            &t.admin_token,
+            &json!({ "order_number": "E20261118001",
+                "buyer": { "name": "王芳", "phone": "13800138123" },
+                "payment_state": "paid",
+                "items": [{ "sku": "BT-01", "name": "蓝牙耳机", "quantity": 1, "unit_price_minor": 19900 }],
+                "placed_at": six_days_ago, "paid_at": six_days_ago }),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let r = t
+        .post(
+            &format!("/api/v1/stores/{s}/orders/E20261118001/shipments"),
+            &t.admin_token,
+            &json!({ "carrier": "中通快递", "tracking_number": "ZT7788990011",
+                     "shipped_at": six_days_ago, "events": [] }),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    assert_eq!(
+        kefu_app::logistics::auto::check_stale_parcels(t.app())
+            .await
+            .unwrap(),
+        1,
+        "the parcel that has not moved for six days opens a case"
+    );
+
+    t.user_token("agent@shop.test", "小李", "agent").await;
+    t.set_locale("agent@shop.test", "zh-CN").await;
+    let (_driver, driver_url) = start_driver(driver_path).await;
+    let agent = browser(&driver_url, "zh-CN").await;
+    sign_in(&agent, &t.url(""), "agent@shop.test").await;
+    agent
+        .goto(&t.url(&format!("/app/conversations/{conversation}?view=all")))
+        .await
+        .unwrap();
+    // The order and its stuck parcel beside the thread.
+    wait_text(&agent, "#orders .order-number", "E20261118001").await;
+    wait_text(&agent, "#orders .tracking-number", "ZT7788990011").await;
+    wait_text(&agent, "#orders .logistics-case", "物流停滞").await;
+
+    // A return for the earphones, opened from the order panel.
+    agent
+        .find(Locator::Css("#orders details.as-open summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let form = agent
+        .find(Locator::Css("#orders form.as-open-form"))
+        .await
+        .unwrap();
+    form.find(Locator::Css("select[name=reason] option[value=quality]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let qty = form.find(Locator::Css("input[type=number]")).await.unwrap();
+    qty.clear().await.unwrap();
+    qty.send_keys("1").await.unwrap();
+    form.find(Locator::Css("input[name=refund]"))
+        .await
+        .unwrap()
+        .send_keys("199.00")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let case = wait_text(&agent, "#orders .as-cases li", "退货退款").await;
+    assert!(case.contains("已申请"), "{case}");
+    let cases: serde_json::Value = t
+        .get("/api/v1/after-sales", &t.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = cases["data"]
+        .as_array()
+        .or(cases.as_array())
+        .unwrap()
+        .clone();
+    assert_eq!(list.len(), 1, "{cases}");
+    assert_eq!(list[0]["reason"], "quality");
+    assert_eq!(list[0]["conversation_id"], conversation);
+
+    // `/track`: the tracking script with the parcel's number filled in.
+    let reply = agent
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("composer-body"))
+        .await
+        .unwrap();
+    reply.send_keys("/track").await.unwrap();
+    wait_text(&agent, "#script-picker .script-option.active", "查询物流").await;
+    reply.send_keys("\u{E007}").await.unwrap();
+    let filled = composer_text(&agent).await;
+    assert!(
+        filled.contains("快递单号ZT7788990011的物流情况"),
+        "{filled}"
+    );
+    agent.close().await.unwrap();
+}

@@ -176,7 +176,10 @@ mod tests {
     #[test]
     fn a_function_name_after_a_non_ascii_letter_is_read_whole() {
         // Found by the `parse` fuzz target: this used to cut the text inside `å`.
-        assert_eq!(filter_style("border:1px solid rågb(1,2,3);color:red"), "color:red;");
+        assert_eq!(
+            filter_style("border:1px solid rågb(1,2,3);color:red"),
+            "color:red;"
+        );
         assert_eq!(filter_style("color:rgb(1,2,3)"), "color:rgb(1,2,3);");
     }
 
