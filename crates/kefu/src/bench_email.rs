@@ -128,7 +128,10 @@ fn bench_admin() -> Actor {
     }
 }
 
-async fn email_inbox(app: &App, name: &str) -> anyhow::Result<kefu_store::inboxes::InboxRow> {
+pub(crate) async fn email_inbox(
+    app: &App,
+    name: &str,
+) -> anyhow::Result<kefu_store::inboxes::InboxRow> {
     let admin = bench_admin();
     let input = InboxInput {
         name,

@@ -5,13 +5,15 @@
 //! buyers) in batches of 1,000 to `POST /api/v1/stores/{id}/orders/batch`, two batches
 //! at a time; then the same batches again, which must change nothing; then times the
 //! panel's reads (the five latest orders, and the order and tracking numbers 20 messages
-//! mention) for one buyer holding 500 orders.
+//! mention) for one buyer holding 500 orders, and the whole conversation page with that
+//! panel over HTTP.
 
 use crate::bench_archive::{fresh_database, percentile};
 use clap::Args;
 use kefu_app::orders::stores::StoreInput;
 use kefu_app::{Actor, App, AppConfig, PasswordCost};
 use kefu_domain::{Role, UiLocale};
+use sea_query::ExprTrait;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -195,5 +197,112 @@ async fn measure(
         percentile(&mut times, 0.5),
         percentile(&mut times, 0.95)
     );
+    let mut pages = page_times(app, base, buyer, &texts, args.samples).await?;
+    println!(
+        "the whole conversation page with that panel, over HTTP: p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&mut pages, 0.5),
+        percentile(&mut pages, 0.95)
+    );
     Ok(())
+}
+
+/// Times `GET /app/conversations/{id}` — the thread, the ticket panel and the order panel,
+/// rendered — for a conversation of the buyer with 500 orders whose 20 messages mention
+/// order numbers, signed in as an agent.
+async fn page_times(
+    app: &App,
+    base: &str,
+    buyer: i64,
+    texts: &[&str],
+    samples: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let inbox = crate::bench_email::email_inbox(app, "panel").await?;
+    let mut conversation = 0;
+    for (n, text) in texts.iter().enumerate() {
+        let raw = format!(
+            "From: 买家0 <panel-buyer@bench.test>\r\nTo: service@shop.test\r\nSubject: 订单\r\n\
+             Message-ID: <panel.{n}@bench.test>\r\n{}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n",
+            if n > 0 {
+                format!("In-Reply-To: <panel.{}@bench.test>", n - 1)
+            } else {
+                "X-N: 0".into()
+            }
+        );
+        if let kefu_app::email::ingest::Ingested::Stored {
+            conversation_id, ..
+        } = kefu_app::email::ingest::ingest(app, &inbox, raw.as_bytes(), None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            conversation = conversation_id;
+        }
+    }
+    // The mails came from an address; the panel's customer is the buyer with 500 orders.
+    app.db
+        .execute(
+            &sea_query::Query::update()
+                .table(kefu_store::schema::Conversations::Table)
+                .value(kefu_store::schema::Conversations::ContactId, buyer)
+                .and_where(
+                    sea_query::Expr::col(kefu_store::schema::Conversations::Id).eq(conversation),
+                )
+                .take(),
+        )
+        .await?;
+    let hash = kefu_app::auth::hash_password("bench-panel-pw", PasswordCost::Fast)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = app.db.begin().await?;
+    kefu_store::users::insert(
+        &mut tx,
+        &kefu_store::users::NewUser {
+            email: "panel-agent@kefu.test",
+            name: "小李",
+            role: "agent",
+            password_hash: &hash,
+            locale: "zh-CN",
+            now: kefu_domain::time::now_ms(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let login = http
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "panel-agent@kefu.test"),
+            ("password", "bench-panel-pw"),
+            ("next", "/app"),
+        ])
+        .send()
+        .await?;
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("signing in gave no session"))?
+        .to_owned();
+    let url = format!("{base}/app/conversations/{conversation}?view=all");
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let t = Instant::now();
+        let html = http
+            .get(&url)
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        times.push(t.elapsed());
+        anyhow::ensure!(
+            html.contains("class=\"order-number\">2026112")
+                && html.matches("class=\"order\"").count() >= 5,
+            "the page has no order panel"
+        );
+    }
+    Ok(times)
 }
