@@ -989,9 +989,9 @@ async fn an_html_mail_shows_without_running_scripts_or_loading_images_until_the_
 
 /// Issue 6 end to end: a parcel that has not moved opens a logistics case; the agent sees
 /// the customer's order and the case beside the thread, opens a return from the order
-/// panel, and a script fills in the order's tracking number.
+/// panel, and sends a script with the order's tracking number filled in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stuck_parcel_shows_beside_the_thread_the_agent_opens_a_return_and_a_script_fills_the_tracking_number()
+async fn a_stuck_parcel_shows_beside_the_thread_the_agent_opens_a_return_and_sends_a_script_with_the_tracking_number()
  {
     let Some((driver_path, _one)) = browser_turn().await else {
         return;
@@ -1130,5 +1130,9 @@ async fn a_stuck_parcel_shows_beside_the_thread_the_agent_opens_a_return_and_a_s
         filled.contains("快递单号ZT7788990011的物流情况"),
         "{filled}"
     );
+    // Enter sends it: the customer gets the filled-in text.
+    reply.send_keys("\u{E007}").await.unwrap();
+    let sent = wait_text(&agent, "#messages .msg-outgoing .body", "ZT7788990011").await;
+    assert!(sent.contains("快递单号ZT7788990011的物流情况"), "{sent}");
     agent.close().await.unwrap();
 }
