@@ -7,7 +7,7 @@ mod requests;
 pub use counts::{class_counts, count_reason, reason_counts};
 pub use requests::{insert_request, requested_at};
 
-use crate::schema::{Conversations, Orders, Reviews, Stores, Tasks, Users};
+use crate::schema::{Orders, Reviews, Stores, Tasks, Users};
 use crate::{Db, JsonText, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -370,21 +370,11 @@ pub async fn list(db: &Db, f: &ReviewFilter, limit: u64) -> StoreResult<Vec<Revi
     .await
 }
 
-/// The agent of a customer's latest conversation, when one is assigned and active.
+/// The agent of a customer's latest conversation (the one they last used, as payment
+/// reminders pick it), when one is assigned and active.
 pub async fn latest_agent_of_contact(tx: &mut Tx, contact_id: i64) -> StoreResult<Option<i64>> {
-    let c = Conversations::Table;
-    let row: Option<(Option<i64>,)> = tx
-        .fetch_optional(
-            &Query::select()
-                .column((c, Conversations::AssigneeId))
-                .from(c)
-                .and_where(Expr::col((c, Conversations::ContactId)).eq(contact_id))
-                .order_by((c, Conversations::Id), Order::Desc)
-                .limit(1)
-                .take(),
-        )
-        .await?;
-    let Some((Some(user_id),)) = row else {
+    let latest = crate::conversations::most_recent_of_contact(tx, contact_id).await?;
+    let Some(user_id) = latest.and_then(|c| c.assignee_id) else {
         return Ok(None);
     };
     let active: Option<(i64,)> = tx
