@@ -438,6 +438,24 @@ async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_
 }
 
 /// The value of the reply box.
+/// The agent `agent@shop.test` (made beforehand), in Chinese, signed in and looking at
+/// the conversation.
+async fn agent_on_conversation(
+    t: &TestApp,
+    driver_path: &str,
+    conversation: i64,
+) -> (Driver, Client) {
+    t.set_locale("agent@shop.test", "zh-CN").await;
+    let (driver, driver_url) = start_driver(driver_path).await;
+    let agent = browser(&driver_url, "zh-CN").await;
+    sign_in(&agent, &t.url(""), "agent@shop.test").await;
+    agent
+        .goto(&t.url(&format!("/app/conversations/{conversation}?view=all")))
+        .await
+        .unwrap();
+    (driver, agent)
+}
+
 async fn composer_text(c: &Client) -> String {
     c.execute(
         "return document.getElementById('composer-body').value",
@@ -468,14 +486,7 @@ async fn an_agent_types_slash_and_initials_picks_a_filled_in_script_edits_it_and
         .await;
     assert!(r.status().is_success());
     let token = t.user_token("agent@shop.test", "小李", "agent").await;
-    t.set_locale("agent@shop.test", "zh-CN").await;
-    let (_driver, driver_url) = start_driver(driver_path).await;
-    let agent = browser(&driver_url, "zh-CN").await;
-    sign_in(&agent, &t.url(""), "agent@shop.test").await;
-    agent
-        .goto(&t.url(&format!("/app/conversations/{conversation}?view=all")))
-        .await
-        .unwrap();
+    let (_driver, agent) = agent_on_conversation(&t, driver_path, conversation).await;
     let reply = agent
         .wait()
         .at_most(WAIT)
@@ -1052,14 +1063,7 @@ async fn a_stuck_parcel_shows_beside_the_thread_the_agent_opens_a_return_and_sen
     );
 
     t.user_token("agent@shop.test", "小李", "agent").await;
-    t.set_locale("agent@shop.test", "zh-CN").await;
-    let (_driver, driver_url) = start_driver(driver_path).await;
-    let agent = browser(&driver_url, "zh-CN").await;
-    sign_in(&agent, &t.url(""), "agent@shop.test").await;
-    agent
-        .goto(&t.url(&format!("/app/conversations/{conversation}?view=all")))
-        .await
-        .unwrap();
+    let (_driver, agent) = agent_on_conversation(&t, driver_path, conversation).await;
     // The order and its stuck parcel beside the thread.
     wait_text(&agent, "#orders .order-number", "E20261118001").await;
     wait_text(&agent, "#orders .tracking-number", "ZT7788990011").await;
