@@ -53,6 +53,12 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
             }
             Ok(())
         }
+        crate::orders::changes::WAREHOUSE_POST => {
+            if let Some(id) = payload["change_id"].as_i64() {
+                crate::orders::changes::post_to_warehouse(app, id).await?;
+            }
+            Ok(())
+        }
         BACKFILL_DUPLICATE_KEYS => {
             let entity = payload["entity"].as_str().unwrap_or_default();
             let after = payload["after"].as_i64().unwrap_or_default();

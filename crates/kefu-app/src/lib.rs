@@ -16,6 +16,7 @@ pub mod demo;
 pub mod email;
 mod error;
 pub mod events;
+mod http;
 pub mod inboxes;
 pub mod jobs;
 pub mod logistics;

@@ -6,7 +6,9 @@
 //! ignored, and a changed one (paid, shipped, refunded …) updates the stored order.
 
 pub(crate) mod buyers;
+pub mod changes;
 pub mod input;
+pub(crate) mod notify;
 pub mod shipments;
 pub mod stores;
 pub(crate) mod upsert;

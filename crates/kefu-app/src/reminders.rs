@@ -3,19 +3,18 @@
 //! buyer's night, never twice, not once the order is paid or cancelled — and reminders
 //! are counted with the payments that follow them.
 
-use crate::conversations::{Author, write_message};
 use crate::events::{append, commit};
+use crate::orders::notify::{BuyerNotice, fill, tell_buyer};
 use crate::scripts::order_values::OrderValues;
 use crate::{Actor, App, AppError, AppResult};
+use kefu_domain::Permission;
 use kefu_domain::order::reminder::{DEFAULT_QUIET_HOURS, QuietHours, buyer_zone};
-use kefu_domain::script::{Rendered, Variable, local_date, pick_locale, render};
+use kefu_domain::script::{Rendered, pick_locale};
 use kefu_domain::time::now_ms;
-use kefu_domain::{MessageBody, MessageKind, Permission};
 use kefu_store::contacts::ContactRow;
 use kefu_store::orders::{OrderFields, OrderRow};
 use kefu_store::stores::StoreRow;
-use kefu_store::tasks::NewTask;
-use kefu_store::{Tx, conversations, jobs, reminders};
+use kefu_store::{Tx, jobs, reminders};
 use serde_json::json;
 
 /// Fires when an unpaid order's reminder is due.
@@ -179,22 +178,14 @@ async fn compose(
         }
     };
     let values = OrderValues::of(&app.db, order).await?;
-    let customer = contact
-        .map(|c| c.name.clone())
-        .or_else(|| order.buyer_name.clone());
-    let today = contact
-        .and_then(|c| c.time_zone.as_deref())
-        .and_then(|tz| local_date(tz, jiff::Timestamp::now()));
-    let value = |v: Variable| match v {
-        Variable::CustomerName => customer.clone(),
-        Variable::ShopName => Some(store.name.clone()),
-        Variable::LocalDate => today.map(|d| d.to_string()),
-        Variable::AgentName => None,
-        _ => values.get(v, &locale),
-    };
-    Ok(Some(render(&body, value, |v| {
-        format!("【{}】", v.as_str())
-    })))
+    Ok(Some(fill(
+        &body,
+        &locale,
+        store,
+        contact,
+        order.buyer_name.as_deref(),
+        &values,
+    )))
 }
 
 /// Writes the claimed reminder into the buyer's most recent conversation (email goes
@@ -209,56 +200,20 @@ async fn deliver(
     text: Option<Rendered>,
     now: i64,
 ) -> AppResult<()> {
-    let conversation = match order.contact_id {
-        Some(c) => conversations::most_recent_of_contact(tx, c).await?,
-        None => None,
+    let client_id = format!("payment-reminder:{}", order.id);
+    let title = format!("{} · {}", order.order_number, store.name);
+    let notice = BuyerNotice {
+        contact_id: order.contact_id,
+        conversation_id: None,
+        text: text.as_ref(),
+        client_id: &client_id,
+        task_kind: "payment_reminder",
+        task_title: &title,
+        task_due_ms: TASK_DUE_MS,
     };
-    let complete = text.as_ref().filter(|t| t.missing.is_empty());
-    let body = complete.and_then(|t| MessageBody::parse(&t.text).ok());
-    let (conversation_id, message_id, task_id) = match (&conversation, body) {
-        (Some(c), Some(body)) => {
-            let client_id = format!("payment-reminder:{}", order.id);
-            let m = write_message(
-                app,
-                tx,
-                c,
-                MessageKind::Outgoing,
-                &body,
-                Author::System,
-                Some(&client_id),
-            )
-            .await?
-            .unwrap_or_else(|existing| existing);
-            (Some(c.id), Some(m.id), None)
-        }
-        _ => {
-            let title = format!("{} · {}", order.order_number, store.name);
-            let task = kefu_store::tasks::insert(
-                tx,
-                &NewTask {
-                    kind: "payment_reminder",
-                    title: &title,
-                    note: text.as_ref().map(|t| t.text.as_str()),
-                    conversation_id: conversation.as_ref().map(|c| c.id),
-                    contact_id: order.contact_id,
-                    assignee_id: conversation.as_ref().and_then(|c| c.assignee_id),
-                    department: None,
-                    to_role: conversation
-                        .as_ref()
-                        .and_then(|c| c.assignee_id)
-                        .is_none()
-                        .then_some("supervisor"),
-                    due_at: Some(now + TASK_DUE_MS),
-                    created_by: None,
-                },
-                now,
-            )
-            .await?;
-            crate::tasks::schedule_deadline(tx, &task, now).await?;
-            crate::tasks::task_event(app, tx, "task.created", &task, None).await?;
-            (conversation.as_ref().map(|c| c.id), None, Some(task.id))
-        }
-    };
+    let told = tell_buyer(app, tx, &notice, now).await?;
+    let (conversation, message_id, task_id) = (told.conversation, told.message_id, told.task_id);
+    let conversation_id = conversation.as_ref().map(|c| c.id);
     reminders::record_delivery(tx, reminder, conversation_id, message_id, task_id).await?;
     let payload = json!({
         "order_id": order.id, "store_id": store.id, "order_number": order.order_number,

@@ -27,6 +27,7 @@ pub mod merge;
 pub mod message_search;
 pub mod messages;
 mod migrate;
+pub mod order_changes;
 pub mod orders;
 pub mod organisations;
 pub mod outreach;

@@ -658,6 +658,8 @@ pub enum Stores {
     ReminderScriptId,
     ReminderText,
     StaleAfterDays,
+    WarehouseWebhookUrl,
+    ChangeDoneText,
     CreatedAt,
     UpdatedAt,
 }
@@ -724,6 +726,11 @@ pub enum OrderChanges {
     CreatedAt,
     AcknowledgedBy,
     AcknowledgedAt,
+    ConversationId,
+    WarehouseSentAt,
+    WarehouseError,
+    BuyerMessageId,
+    BuyerTaskId,
 }
 
 #[derive(Iden, Clone, Copy)]

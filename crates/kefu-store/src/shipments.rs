@@ -1,8 +1,8 @@
 //! Parcels of an order and their tracking events; the newest event is repeated on the
 //! shipment and on the order so lists never look it up per row.
 
-use crate::schema::{OrderChanges, Orders, Shipments, TrackingEvents};
-use crate::{Db, JsonText, StoreResult, Tx};
+use crate::schema::{Orders, Shipments, TrackingEvents};
+use crate::{Db, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use serde::Serialize;
 
@@ -33,25 +33,6 @@ crate::record! {
         pub status: Option<String>,
         pub location: Option<String>,
         pub description: String,
-    }
-}
-
-crate::record! {
-    /// A change an agent recorded on an order for the packing team (R-ORD-2).
-    #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
-    pub struct OrderChangeRow {
-        pub id: i64,
-        pub order_id: i64,
-        /// `address`, `item_attribute`, `delivery` or `other`.
-        pub kind: String,
-        pub description: String,
-        #[schema(value_type = Option<crate::orders::Address>)]
-        pub new_address: Option<JsonText<crate::orders::Address>>,
-        pub flag: String,
-        pub created_by: Option<i64>,
-        pub created_at: i64,
-        pub acknowledged_by: Option<i64>,
-        pub acknowledged_at: Option<i64>,
     }
 }
 
@@ -345,113 +326,6 @@ pub async fn tracking_numbers_of_contact(
                     .is_in(numbers.iter().copied()),
             )
             .and_where(Expr::col((Orders::Table, Orders::ContactId)).eq(contact_id))
-            .take(),
-    )
-    .await
-}
-
-/// A change to record on an order.
-pub struct NewChange<'a> {
-    pub order_id: i64,
-    pub kind: &'a str,
-    pub description: &'a str,
-    pub new_address: Option<&'a crate::orders::Address>,
-    pub flag: &'a str,
-    pub created_by: Option<i64>,
-}
-
-const CHANGE_COLUMNS: [OrderChanges; 10] = [
-    OrderChanges::Id,
-    OrderChanges::OrderId,
-    OrderChanges::Kind,
-    OrderChanges::Description,
-    OrderChanges::NewAddress,
-    OrderChanges::Flag,
-    OrderChanges::CreatedBy,
-    OrderChanges::CreatedAt,
-    OrderChanges::AcknowledgedBy,
-    OrderChanges::AcknowledgedAt,
-];
-
-/// Records a change and counts it open on its order.
-pub async fn add_change(tx: &mut Tx, c: &NewChange<'_>, now: i64) -> StoreResult<OrderChangeRow> {
-    let row: OrderChangeRow = tx
-        .fetch_one(
-            &Query::insert()
-                .into_table(OrderChanges::Table)
-                .columns([
-                    OrderChanges::OrderId,
-                    OrderChanges::Kind,
-                    OrderChanges::Description,
-                    OrderChanges::NewAddress,
-                    OrderChanges::Flag,
-                    OrderChanges::CreatedBy,
-                    OrderChanges::CreatedAt,
-                ])
-                .values_panic([
-                    c.order_id.into(),
-                    c.kind.into(),
-                    c.description.into(),
-                    c.new_address.map(|a| JsonText(a.clone()).to_text()).into(),
-                    c.flag.into(),
-                    c.created_by.into(),
-                    now.into(),
-                ])
-                .returning(Query::returning().columns(CHANGE_COLUMNS))
-                .take(),
-        )
-        .await?;
-    bump_open_changes(tx, c.order_id, 1, now).await?;
-    Ok(row)
-}
-
-async fn bump_open_changes(tx: &mut Tx, order_id: i64, by: i64, now: i64) -> StoreResult<()> {
-    tx.execute(
-        &Query::update()
-            .table(Orders::Table)
-            .value(Orders::OpenChanges, Expr::col(Orders::OpenChanges).add(by))
-            .value(Orders::UpdatedAt, now)
-            .and_where(Expr::col(Orders::Id).eq(order_id))
-            .take(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Marks a change seen by the packing team; `None` when it was already acknowledged.
-pub async fn acknowledge_change(
-    tx: &mut Tx,
-    id: i64,
-    by: i64,
-    now: i64,
-) -> StoreResult<Option<OrderChangeRow>> {
-    let row: Option<OrderChangeRow> = tx
-        .fetch_optional(
-            &Query::update()
-                .table(OrderChanges::Table)
-                .values([
-                    (OrderChanges::AcknowledgedBy, by.into()),
-                    (OrderChanges::AcknowledgedAt, now.into()),
-                ])
-                .and_where(Expr::col(OrderChanges::Id).eq(id))
-                .and_where(Expr::col(OrderChanges::AcknowledgedAt).is_null())
-                .returning(Query::returning().columns(CHANGE_COLUMNS))
-                .take(),
-        )
-        .await?;
-    if let Some(r) = &row {
-        bump_open_changes(tx, r.order_id, -1, now).await?;
-    }
-    Ok(row)
-}
-
-pub async fn changes_of(db: &Db, order_id: i64) -> StoreResult<Vec<OrderChangeRow>> {
-    db.fetch_all(
-        &Query::select()
-            .columns(CHANGE_COLUMNS)
-            .from(OrderChanges::Table)
-            .and_where(Expr::col(OrderChanges::OrderId).eq(order_id))
-            .order_by(OrderChanges::Id, Order::Desc)
             .take(),
     )
     .await

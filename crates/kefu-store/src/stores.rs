@@ -30,6 +30,11 @@ crate::record! {
         pub reminder_text: Option<String>,
         /// Days without a tracking event before a parcel on its way gets a logistics case.
         pub stale_after_days: i64,
+        /// Where each recorded order change is posted for the warehouse (signed like the
+        /// store's webhook); none: the warehouse reads the list or its export.
+        pub warehouse_webhook_url: Option<String>,
+        /// The store's own words telling a buyer their change is done, with `{{variables}}`.
+        pub change_done_text: Option<String>,
         pub created_at: i64,
         pub updated_at: i64,
     }
@@ -48,9 +53,11 @@ pub struct StoreFields {
     pub reminder_script_id: Option<i64>,
     pub reminder_text: Option<String>,
     pub stale_after_days: i64,
+    pub warehouse_webhook_url: Option<String>,
+    pub change_done_text: Option<String>,
 }
 
-const COLUMNS: [Stores; 14] = [
+const COLUMNS: [Stores; 16] = [
     Stores::Id,
     Stores::Name,
     Stores::Kind,
@@ -63,6 +70,8 @@ const COLUMNS: [Stores; 14] = [
     Stores::ReminderScriptId,
     Stores::ReminderText,
     Stores::StaleAfterDays,
+    Stores::WarehouseWebhookUrl,
+    Stores::ChangeDoneText,
     Stores::CreatedAt,
     Stores::UpdatedAt,
 ];
@@ -92,6 +101,8 @@ pub async fn insert(
                 Stores::ReminderScriptId,
                 Stores::ReminderText,
                 Stores::StaleAfterDays,
+                Stores::WarehouseWebhookUrl,
+                Stores::ChangeDoneText,
                 Stores::CreatedAt,
                 Stores::UpdatedAt,
             ])
@@ -107,6 +118,8 @@ pub async fn insert(
                 f.reminder_script_id.into(),
                 f.reminder_text.clone().into(),
                 f.stale_after_days.into(),
+                f.warehouse_webhook_url.clone().into(),
+                f.change_done_text.clone().into(),
                 now.into(),
                 now.into(),
             ])
@@ -134,6 +147,11 @@ pub async fn update(tx: &mut Tx, id: i64, f: &StoreFields, now: i64) -> StoreRes
                 (Stores::ReminderScriptId, f.reminder_script_id.into()),
                 (Stores::ReminderText, f.reminder_text.clone().into()),
                 (Stores::StaleAfterDays, f.stale_after_days.into()),
+                (
+                    Stores::WarehouseWebhookUrl,
+                    f.warehouse_webhook_url.clone().into(),
+                ),
+                (Stores::ChangeDoneText, f.change_done_text.clone().into()),
                 (Stores::UpdatedAt, now.into()),
             ])
             .and_where(Expr::col(Stores::Id).eq(id))

@@ -39,6 +39,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/order_import.ftl"),
     "\n",
     include_str!("../locales/zh-CN/after_sales.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/order_changes.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -74,6 +76,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/order_import.ftl"),
     "\n",
     include_str!("../locales/en/after_sales.ftl"),
+    "\n",
+    include_str!("../locales/en/order_changes.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

@@ -170,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::automation::routes())
         .merge(ui::email::routes())
         .merge(ui::logistics::routes())
+        .merge(ui::order_changes::routes())
         .merge(ui::stores::routes())
         .merge(ui::reviews::routes())
         .merge(ui::after_sales::routes());

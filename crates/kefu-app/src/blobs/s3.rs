@@ -5,7 +5,6 @@ use super::sigv4::{self, Credentials, Request};
 use super::{BlobError, BlobStore, S3Settings, check_key};
 use futures_util::future::BoxFuture;
 use reqwest::{Method, StatusCode, Url};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The S3 blob store.
@@ -14,20 +13,6 @@ pub struct S3Blobs {
     settings: S3Settings,
     endpoint: Url,
     http: reqwest::Client,
-}
-
-fn tls_config() -> Result<rustls::ClientConfig, BlobError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        // A system certificate rustls cannot read is skipped, as browsers do.
-        let _ = roots.add(cert);
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| BlobError::Settings(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }
 
 impl S3Blobs {
@@ -54,12 +39,7 @@ impl S3Blobs {
                 return Err(BlobError::Settings(format!("the {name} is missing")));
             }
         }
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(300))
-            .build()
-            .map_err(|e| BlobError::Settings(format!("HTTP client: {e}")))?;
+        let http = crate::http::client(Duration::from_secs(300)).map_err(BlobError::Settings)?;
         Ok(Self {
             settings,
             endpoint,

@@ -440,6 +440,8 @@ mod tests {
             reminder_script_id: None,
             reminder_text: None,
             stale_after_days: 3,
+            warehouse_webhook_url: None,
+            change_done_text: None,
             created_at: 0,
             updated_at: 0,
         }

@@ -37,6 +37,29 @@ pub struct StoreInput {
     /// Days without a tracking event before a parcel gets a "no movement" case (1 to 60,
     /// default 3).
     pub stale_after_days: Option<i64>,
+    /// An `http(s)://` address each recorded order change is posted to for the warehouse,
+    /// signed with the store's webhook key (none: the warehouse reads the list or export).
+    pub warehouse_webhook_url: Option<String>,
+    /// The store's own words telling a buyer their change is done, with `{{variables}}`
+    /// (none: kefu's own, in the buyer's language).
+    pub change_done_text: Option<String>,
+}
+
+/// A warehouse address kefu can post to: `http` or `https`, a host, at most 2,000 characters.
+fn webhook_url(v: Option<&str>) -> Result<Option<String>, Invalid> {
+    let Some(v) = v else { return Ok(None) };
+    let refuse = || {
+        Invalid::new(
+            "warehouse_webhook_url",
+            "invalid_webhook_url",
+            format!("'{v}' is not an http:// or https:// address the warehouse listens at"),
+        )
+    };
+    let url = reqwest::Url::parse(v).map_err(|_| refuse())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || v.len() > 2000 {
+        return Err(refuse());
+    }
+    Ok(Some(url.to_string()))
 }
 
 fn validate(input: &StoreInput) -> Result<StoreFields, Invalid> {
@@ -65,6 +88,10 @@ fn validate(input: &StoreInput) -> Result<StoreFields, Invalid> {
         .map(ScriptBody::parse)
         .transpose()
         .map_err(|e| Invalid::new("reminder_text", e.code, e.message))?;
+    let change_done_text = present(&input.change_done_text)
+        .map(ScriptBody::parse)
+        .transpose()
+        .map_err(|e| Invalid::new("change_done_text", e.code, e.message))?;
     if text.is_some() && input.reminder_script_id.is_some() {
         return Err(Invalid::new(
             "reminder_text",
@@ -87,6 +114,8 @@ fn validate(input: &StoreInput) -> Result<StoreFields, Invalid> {
         reminder_script_id: input.reminder_script_id,
         reminder_text: text.map(ScriptBody::into_inner),
         stale_after_days: stale,
+        warehouse_webhook_url: webhook_url(present(&input.warehouse_webhook_url))?,
+        change_done_text: change_done_text.map(ScriptBody::into_inner),
     })
 }
 

@@ -1,16 +1,14 @@
 //! Reading orders (one with everything on it, lists, a customer's recent ones beside a
-//! conversation, numbers in a message) and recording changes for the packing team.
+//! conversation, numbers in a message).
 
 use crate::archive::present;
-use crate::events::{append, commit};
 use crate::{Actor, App, AppError, AppResult};
-use kefu_domain::order::{ChangeKind, FlagColour, number_candidates};
-use kefu_domain::time::now_ms;
-use kefu_domain::{Invalid, Permission};
-use kefu_store::orders::{self, Address, OrderFilter, OrderItemRow, OrderRow};
-use kefu_store::shipments::{self, NewChange, OrderChangeRow, ShipmentRow, TrackingEventRow};
+use kefu_domain::Permission;
+use kefu_domain::order::number_candidates;
+use kefu_store::order_changes::{self, OrderChangeRow};
+use kefu_store::orders::{self, OrderFilter, OrderItemRow, OrderRow};
+use kefu_store::shipments::{self, ShipmentRow, TrackingEventRow};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// A parcel with its events, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -51,7 +49,7 @@ pub async fn get_order(app: &App, actor: &Actor, id: i64) -> AppResult<OrderDeta
         .collect();
     Ok(OrderDetail {
         items: orders::items(&app.db, id).await?,
-        changes: shipments::changes_of(&app.db, id).await?,
+        changes: order_changes::of_order(&app.db, id).await?,
         order,
         shipments,
     })
@@ -134,90 +132,4 @@ pub async fn recognise_numbers(
         }
     }
     Ok(out)
-}
-
-/// A change an agent made for the buyer (a new address, another colour …), for packing.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct ChangeInput {
-    /// `address`, `item_attribute`, `delivery` or `other`.
-    pub kind: String,
-    /// What changed, as the packing team should read it.
-    pub description: String,
-    /// The new address, for an address change.
-    pub new_address: Option<Address>,
-    /// The flag colour (default `red`, 红旗).
-    pub flag: Option<String>,
-}
-
-/// Records a change on an order with who and when, flagged for the packing team.
-pub async fn record_change(
-    app: &App,
-    actor: &Actor,
-    order_id: i64,
-    input: &ChangeInput,
-) -> AppResult<OrderChangeRow> {
-    actor.require(Permission::WorkConversations)?;
-    let kind = ChangeKind::parse(&input.kind)?;
-    let description = input.description.trim();
-    if description.is_empty() || description.chars().count() > 1000 {
-        return Err(Invalid::new(
-            "description",
-            "invalid_description",
-            "say what changed in 1 to 1,000 characters",
-        )
-        .into());
-    }
-    let flag = present(&input.flag)
-        .map(FlagColour::parse)
-        .transpose()?
-        .unwrap_or(FlagColour::Red);
-    let mut tx = app.db.begin().await?;
-    if orders::find_in_tx(&mut tx, order_id).await?.is_none() {
-        return Err(AppError::NotFound("order"));
-    }
-    let change = NewChange {
-        order_id,
-        kind: kind.as_str(),
-        description,
-        new_address: input.new_address.as_ref(),
-        flag: flag.as_str(),
-        created_by: Some(actor.user_id),
-    };
-    let row = shipments::add_change(&mut tx, &change, now_ms()).await?;
-    let payload =
-        json!({ "order_id": order_id, "change_id": row.id, "kind": row.kind, "by": actor.user_id });
-    append(
-        app,
-        &mut tx,
-        "order.change_recorded",
-        None,
-        None,
-        true,
-        &payload,
-    )
-    .await?;
-    commit(app, tx).await?;
-    Ok(row)
-}
-
-/// The packing team has seen a change (it no longer counts as open on the order).
-pub async fn acknowledge_change(app: &App, actor: &Actor, id: i64) -> AppResult<OrderChangeRow> {
-    actor.require(Permission::WorkConversations)?;
-    let mut tx = app.db.begin().await?;
-    let row = shipments::acknowledge_change(&mut tx, id, actor.user_id, now_ms())
-        .await?
-        .ok_or(AppError::NotFound("order change"))?;
-    let payload = json!({ "order_id": row.order_id, "change_id": row.id, "by": actor.user_id });
-    append(
-        app,
-        &mut tx,
-        "order.change_acknowledged",
-        None,
-        None,
-        true,
-        &payload,
-    )
-    .await?;
-    commit(app, tx).await?;
-    Ok(row)
 }

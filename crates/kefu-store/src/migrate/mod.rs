@@ -22,6 +22,7 @@ mod duplicates;
 mod email;
 mod imports;
 mod message_search;
+mod order_changes;
 mod orders;
 mod reminders;
 mod reviews;
@@ -126,6 +127,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 19,
         name: "reviews, call-backs and outreach",
         statements: reviews::reviews,
+    },
+    Migration {
+        version: 20,
+        name: "order changes for the warehouse",
+        statements: |_| order_changes::order_changes(),
     },
 ];
 

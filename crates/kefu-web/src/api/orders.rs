@@ -1,27 +1,32 @@
 //! Orders over HTTP: idempotent upserts (one, a batch, the signed store webhook),
 //! parcels and tracking events, lists, one order in full, changes for packing.
 
+use super::after_sales::ExportFormat;
+use super::transfer::download;
 use super::{Page, page_limit};
-use crate::error::{ApiResult, ErrorBody as Errors};
+use crate::error::{ApiError, ApiResult, ErrorBody as Errors};
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use kefu_app::orders::changes::{self, AcknowledgeInput, ChangeInput, ChangeQuery};
 use kefu_app::orders::shipments::{
     self, ShipmentInput, ShipmentOutcome, TrackingEventInput, TrackingUpdate,
 };
-use kefu_app::orders::view::{self, ChangeInput, OrderDetail, OrderListQuery, ShipmentView};
+use kefu_app::orders::view::{self, OrderDetail, OrderListQuery, ShipmentView};
 use kefu_app::orders::{
     self, BatchReport, BuyerInput, HandleRef, ItemInput, OrderInput, Outcome, RowResult,
     WebhookPayload, WebhookReport, WebhookShipment, WebhookShipmentResult,
 };
+use kefu_store::order_changes::{OrderChangeRow, PackingChangeRow};
 use kefu_store::orders::{Address, OrderItemRow, OrderRow};
-use kefu_store::shipments::{OrderChangeRow, ShipmentRow, TrackingEventRow};
+use kefu_store::shipments::{ShipmentRow, TrackingEventRow};
 use serde::Deserialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// Batches and webhook posts of up to 1,000 orders need more than the usual 1 MiB.
 pub const ORDERS_BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -46,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(get_order))
         .route("/orders/{id}/changes", post(record_order_change))
+        .route("/order-changes", get(list_order_changes))
+        .route("/order-changes/export", get(export_order_changes))
         .route(
             "/order-changes/{id}/acknowledge",
             post(acknowledge_order_change),
@@ -64,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         list_orders,
         get_order,
         record_order_change,
+        list_order_changes,
+        export_order_changes,
         acknowledge_order_change
     ),
     components(schemas(
@@ -71,7 +80,7 @@ pub fn routes() -> Router<AppState> {
         OrderBatch, ShipmentInput, TrackingEventInput, ShipmentOutcome, TrackingUpdate, EventsInput,
         WebhookPayload, WebhookShipment, WebhookReport, WebhookShipmentResult, OrderRow,
         OrderItemRow, OrderDetail, ShipmentView, ShipmentRow, TrackingEventRow, OrderChangeRow,
-        ChangeInput, Page<OrderRow>
+        ChangeInput, AcknowledgeInput, PackingChangeRow, Page<OrderRow>, Page<PackingChangeRow>
     ))
 )]
 pub struct OrdersApi;
@@ -225,7 +234,8 @@ pub async fn get_order(
 }
 
 /// Records a change made for the buyer (address, item attribute …) with who and when,
-/// flagged so the packing team sees it until they acknowledge it.
+/// flagged so the packing team sees it until they mark it done, and posted to the store's
+/// warehouse webhook when it has one.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/changes", tag = "orders", params(("id" = i64, Path)),
     request_body = ChangeInput,
     responses((status = 201, body = OrderChangeRow), (status = 404, body = Errors), (status = 422, body = Errors)))]
@@ -237,17 +247,70 @@ pub async fn record_order_change(
 ) -> ApiResult<(StatusCode, Json<OrderChangeRow>)> {
     Ok((
         StatusCode::CREATED,
-        Json(view::record_change(&s.app, &actor, id, &req).await?),
+        Json(changes::record_change(&s.app, &actor, id, &req).await?),
     ))
 }
 
-/// The packing team has seen a change; 404 when it was already acknowledged.
+/// How many changes a page holds.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageSize {
+    /// 1 to 100 (default 50).
+    pub limit: Option<u64>,
+}
+
+/// The packing list: changes still to apply, oldest first (or those done, or all, newest
+/// first), each with its order number, store, buyer and the order's address.
+#[utoipa::path(get, path = "/api/v1/order-changes", tag = "orders", params(ChangeQuery, PageSize),
+    responses((status = 200, body = Page<PackingChangeRow>), (status = 422, body = Errors)))]
+pub async fn list_order_changes(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiQuery(p): ApiQuery<PageSize>,
+) -> ApiResult<Json<Page<PackingChangeRow>>> {
+    let limit = page_limit(p.limit);
+    let rows = changes::packing_list(&s.app, &actor, &q, limit).await?;
+    Ok(Json(Page::new(rows, limit, |c| c.id.to_string())))
+}
+
+/// The packing list as .xlsx (default) or .csv for the warehouse (audited).
+#[utoipa::path(get, path = "/api/v1/order-changes/export", tag = "orders", params(ChangeQuery, ExportFormat),
+    responses((status = 200, description = "the .xlsx or .csv file"), (status = 422, body = Errors)))]
+pub async fn export_order_changes(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiQuery(f): ApiQuery<ExportFormat>,
+) -> ApiResult<Response> {
+    let format = kefu_app::transfer::parse_format(f.format.as_deref())?;
+    Ok(download(
+        changes::export_changes(&s.app, &actor, &q, format).await?,
+    ))
+}
+
+/// The packing team has applied a change. Unless `notify_buyer` is `false`, the buyer is
+/// told it is done in the conversation it was agreed in (or an agent gets a task to tell
+/// them). The body may be empty. 404 when the change was already marked done.
 #[utoipa::path(post, path = "/api/v1/order-changes/{id}/acknowledge", tag = "orders", params(("id" = i64, Path)),
-    responses((status = 200, body = OrderChangeRow), (status = 404, body = Errors)))]
+    request_body(content = Option<AcknowledgeInput>),
+    responses((status = 200, body = OrderChangeRow), (status = 400, body = Errors), (status = 404, body = Errors)))]
 pub async fn acknowledge_order_change(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
+    body: Bytes,
 ) -> ApiResult<Json<OrderChangeRow>> {
-    Ok(Json(view::acknowledge_change(&s.app, &actor, id).await?))
+    let input: AcknowledgeInput = if body.iter().all(u8::is_ascii_whitespace) {
+        AcknowledgeInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_json",
+                format!("the JSON body could not be read: {e}"),
+            )
+        })?
+    };
+    Ok(Json(
+        changes::acknowledge_change(&s.app, &actor, id, &input).await?,
+    ))
 }

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod duplicates;
 pub mod email;
 pub mod logistics;
+pub mod order_changes;
 pub mod orders;
 pub mod reviews;
 pub mod routing;

@@ -41,7 +41,8 @@ pub async fn panel(
     let reviews = kefu_app::reviews::reviews_of_orders(app, actor, &ids).await?;
     let reasons = crate::ui::customers::choice_labels(app, actor, "review_reason").await?;
     let after_sales = crate::ui::after_sales::order_parts(s, actor, &orders).await?;
-    Ok(
-        minijinja::context! { list => orders, refs, cases, case_kinds, reviews, reasons, after_sales },
-    )
+    let change_kinds = crate::ui::order_changes::change_kinds();
+    Ok(minijinja::context! {
+        list => orders, refs, cases, case_kinds, reviews, reasons, after_sales, change_kinds,
+    })
 }

@@ -1,5 +1,6 @@
 //! Store settings (admins): each store's currency and time zone, and its payment
-//! reminders (delay, quiet hours, script) and "no movement" threshold for parcels.
+//! reminders (delay, quiet hours, script), "no movement" threshold for parcels, and where
+//! order changes go for the warehouse and how buyers are told they are done.
 
 use crate::extract::UiActor;
 use crate::state::AppState;
@@ -63,6 +64,10 @@ pub struct StoreForm {
     reminder_text: String,
     #[serde(default)]
     stale_after_days: String,
+    #[serde(default)]
+    warehouse_webhook_url: String,
+    #[serde(default)]
+    change_done_text: String,
 }
 
 fn number(field: &'static str, typed: &str) -> Result<Option<i64>, AppError> {
@@ -92,6 +97,8 @@ fn input_of(f: &StoreForm) -> Result<StoreInput, AppError> {
         reminder_script_id: number("reminder_script_id", &f.reminder_script_id)?,
         reminder_text: text(&f.reminder_text),
         stale_after_days: number("stale_after_days", &f.stale_after_days)?,
+        warehouse_webhook_url: text(&f.warehouse_webhook_url),
+        change_done_text: text(&f.change_done_text),
     })
 }
 

@@ -158,6 +158,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "after_sales_order.html",
         include_str!("../../templates/after_sales_order.html"),
     ),
+    (
+        "order_change_form.html",
+        include_str!("../../templates/order_change_form.html"),
+    ),
+    (
+        "order_changes.html",
+        include_str!("../../templates/order_changes.html"),
+    ),
 ];
 
 pub fn environment(i18n: Arc<I18n>) -> Environment<'static> {

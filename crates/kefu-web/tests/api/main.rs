@@ -16,6 +16,7 @@ mod helpers;
 mod logistics;
 mod merge;
 mod openapi;
+mod order_changes;
 mod order_import;
 mod order_panel;
 mod orders;
