@@ -146,7 +146,12 @@ pub(crate) async fn on_message(
 ) -> AppResult<()> {
     let clocks = sla_clocks::of_conversation(tx, row.id).await?;
     match kind {
-        MessageKind::Incoming if clocks.is_empty() => start(tx, row, now).await?,
+        // No policy matched (or none exists): there are no clocks to pause or resume.
+        MessageKind::Incoming if clocks.is_empty() => {
+            if !start(tx, row, now).await? {
+                return Ok(());
+            }
+        }
         MessageKind::Incoming => {
             let answered = clocks
                 .iter()
@@ -179,18 +184,19 @@ pub(crate) async fn on_message(
         }
         _ => {}
     }
-    status_changed(tx, row.id, now).await
+    status_changed_of(tx, row, now).await
 }
 
-/// Starts a new ticket's clocks under the first policy that matches it.
-async fn start(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<()> {
+/// Starts a new ticket's clocks under the first policy that matches it; `false` when
+/// none matched.
+async fn start(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<bool> {
     let policies = kefu_store::sla_policies::list_enabled_in_tx(tx).await?;
     if policies.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let facts = facts(tx, row).await?;
     let Some(policy) = crate::sla::first_match(&policies, &facts).cloned() else {
-        return Ok(());
+        return Ok(false);
     };
     for kind in [FIRST, RESOLUTION] {
         if let Some(target) = target_of(&policy, kind) {
@@ -199,17 +205,22 @@ async fn start(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<()> {
             save(tx, fresh, &clock, now).await?;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The ticket's status changed (or may have): clocks pause while it waits on the
 /// customer, is snoozed or resolved, stop for good when it is closed, run otherwise.
 pub(crate) async fn status_changed(tx: &mut Tx, id: i64, now: i64) -> AppResult<()> {
-    let Some(row) = conversations::find_in_tx(tx, id).await? else {
-        return Ok(());
-    };
+    match conversations::find_in_tx(tx, id).await? {
+        Some(row) => status_changed_of(tx, &row, now).await,
+        None => Ok(()),
+    }
+}
+
+/// [`status_changed`] for a row the caller has up to date.
+async fn status_changed_of(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<()> {
     let status = ConversationStatus::parse(&row.status).unwrap_or(ConversationStatus::Open);
-    for c in sla_clocks::of_conversation(tx, id).await? {
+    for c in sla_clocks::of_conversation(tx, row.id).await? {
         if c.done_at.is_some() {
             continue;
         }

@@ -212,12 +212,12 @@ pub async fn api_inbound(
 }
 
 /// Where an inbound message goes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Thread {
     /// The contact's latest conversation in the inbox, opened if none (chat).
     Latest,
-    /// This conversation (an email reply found by its thread).
-    Into(i64),
+    /// This conversation, as just read (an email reply found by its thread).
+    Into(Box<ConversationRow>),
     /// A conversation of its own (a new email subject).
     New,
 }
@@ -246,12 +246,7 @@ pub(crate) type Arrived = Result<(ConversationRow, MessageRow, bool), MessageRow
 pub(crate) async fn arrive(app: &App, tx: &mut Tx, a: &Arrival<'_>) -> AppResult<Arrived> {
     let (conversation, created) = match a.thread {
         Thread::Latest => open_conversation(tx, a.inbox, a.contact_id).await?,
-        Thread::Into(id) => (
-            conversations::find_in_tx(tx, id)
-                .await?
-                .ok_or(AppError::NotFound("conversation"))?,
-            false,
-        ),
+        Thread::Into(ref row) => ((**row).clone(), false),
         Thread::New => new_conversation(tx, a.inbox, a.contact_id).await?,
     };
     // Routing first: its locks come before the event log's (see routing.rs).
@@ -303,6 +298,10 @@ async fn auto_reply(
     let Some(text) = inbox.auto_reply.as_deref() else {
         return Ok(());
     };
+    // Once per conversation: one that has had its auto-reply reads nothing more.
+    if conversation.auto_replied {
+        return Ok(());
+    }
     let closed = crate::calendars::inbox_open(tx, inbox.id, now_ms()).await? == Some(false);
     if (closed || !users::anyone_online(tx, inbox.team_id).await?)
         && conversations::claim_auto_reply(tx, conversation.id).await?

@@ -148,7 +148,7 @@ pub async fn insert(tx: &mut Tx, f: &ContactFields, now: i64) -> StoreResult<Con
 }
 
 /// Inserts the contact's row alone (no tag rows, not read back), for batched imports.
-pub(crate) async fn insert_row(tx: &mut Tx, f: &ContactFields, now: i64) -> StoreResult<i64> {
+pub async fn insert_row(tx: &mut Tx, f: &ContactFields, now: i64) -> StoreResult<i64> {
     let (mut columns, mut vals): (Vec<_>, Vec<_>) = values(f).into_iter().unzip();
     columns.extend([Contacts::CreatedAt, Contacts::UpdatedAt]);
     vals.extend([now.into(), now.into()]);
@@ -310,6 +310,29 @@ pub(crate) async fn set_tags(
 pub async fn find_by_identity(tx: &mut Tx, kind: &str, value: &str) -> StoreResult<Option<i64>> {
     let row: Option<(i64,)> = tx.fetch_optional(&identity_owner(kind, value)).await?;
     Ok(row.map(|(id,)| id))
+}
+
+/// The owners of these identities of one kind: (value, contact) — one query for a batch.
+pub async fn owners_of(
+    tx: &mut Tx,
+    kind: &str,
+    values: &[&str],
+) -> StoreResult<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(500) {
+        let rows: Vec<(String, i64)> = tx
+            .fetch_all(
+                &Query::select()
+                    .columns([ContactIdentities::Value, ContactIdentities::ContactId])
+                    .from(ContactIdentities::Table)
+                    .and_where(Expr::col(ContactIdentities::Kind).eq(kind))
+                    .and_where(Expr::col(ContactIdentities::Value).is_in(chunk.iter().copied()))
+                    .take(),
+            )
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// The same lookup outside a transaction (a reader, on SQLite).

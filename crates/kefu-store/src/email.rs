@@ -446,28 +446,28 @@ pub async fn find_by_rfc_id(
     .await
 }
 
-/// The conversation of the most recent of these Message-IDs kefu has in the inbox.
-pub async fn conversation_of_any(
+/// The mails kefu has in the inbox among these Message-IDs: (Message-ID, message,
+/// conversation) — one query for a whole fetched batch and the threads it refers to.
+pub async fn known_rfc_ids(
     tx: &mut Tx,
     inbox_id: i64,
-    rfc_ids: &[String],
-) -> StoreResult<Option<i64>> {
-    if rfc_ids.is_empty() {
-        return Ok(None);
+    rfc_ids: &[&str],
+) -> StoreResult<Vec<(String, i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in rfc_ids.chunks(500) {
+        let rows: Vec<(String, i64, i64)> = tx
+            .fetch_all(
+                &Query::select()
+                    .columns([M::RfcMessageId, M::MessageId, M::ConversationId])
+                    .from(M::Table)
+                    .and_where(Expr::col(M::InboxId).eq(inbox_id))
+                    .and_where(Expr::col(M::RfcMessageId).is_in(chunk.iter().copied()))
+                    .take(),
+            )
+            .await?;
+        out.extend(rows);
     }
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            &Query::select()
-                .column(M::ConversationId)
-                .from(M::Table)
-                .and_where(Expr::col(M::InboxId).eq(inbox_id))
-                .and_where(Expr::col(M::RfcMessageId).is_in(rfc_ids.iter().map(String::as_str)))
-                .order_by(M::MessageId, Order::Desc)
-                .limit(1)
-                .take(),
-        )
-        .await?;
-    Ok(row.map(|(c,)| c))
+    Ok(out)
 }
 
 pub async fn find_message(db: &Db, message_id: i64) -> StoreResult<Option<EmailMessageRow>> {

@@ -14,10 +14,13 @@ use kefu_domain::time::now_ms;
 use kefu_domain::{MessageBody, ticket};
 use kefu_store::Tx;
 use kefu_store::contacts::{self, ContactFields, NewIdentity};
-use kefu_store::conversations;
+use kefu_store::conversations::{self, ConversationRow};
 use kefu_store::email::{self as store, NewEmailMessage};
 use kefu_store::inboxes::InboxRow;
 use serde_json::json;
+
+mod known;
+use known::Known;
 
 /// Where the mail came from, when an IMAP fetch delivered it: stored together with the
 /// message, so a restart never fetches it again and a lost lease stores nothing.
@@ -88,8 +91,7 @@ fn visible_text(mail: &ParsedMail) -> MessageBody {
 fn blocked(patterns: &[String], address: &str) -> bool {
     let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
     patterns.iter().any(|p| {
-        let p = p.trim().to_lowercase();
-        let p = p.strip_prefix('*').unwrap_or(&p);
+        let p = p.strip_prefix('*').unwrap_or(p);
         match p.strip_prefix('@') {
             Some(d) => d == domain,
             None => p == address,
@@ -97,13 +99,23 @@ fn blocked(patterns: &[String], address: &str) -> bool {
     })
 }
 
-/// The sender's contact: found by their email address, or created with it.
-async fn sender(tx: &mut Tx, mail: &ParsedMail) -> AppResult<i64> {
+/// The address a reply goes to: `Reply-To`, else `From`.
+fn sender_address(mail: &ParsedMail) -> Option<EmailAddress> {
     let from = mail.reply_to.as_ref().or(mail.from.as_ref());
-    let address = from.and_then(|m| EmailAddress::parse(&m.address).ok());
-    if let Some(a) = &address
-        && let Some(id) = contacts::find_by_identity(tx, "email", a.as_str()).await?
-    {
+    from.and_then(|m| EmailAddress::parse(&m.address).ok())
+}
+
+/// The sender's contact: found by their email address, or created with it (and noted in
+/// `created`, for its duplicate keys).
+async fn sender(
+    tx: &mut Tx,
+    mail: &ParsedMail,
+    known: &mut Known,
+    created: &mut Vec<i64>,
+) -> AppResult<i64> {
+    let from = mail.reply_to.as_ref().or(mail.from.as_ref());
+    let address = sender_address(mail);
+    if let Some(id) = address.as_ref().and_then(|a| known.sender(a.as_str())) {
         return Ok(id);
     }
     let name = from
@@ -127,11 +139,13 @@ async fn sender(tx: &mut Tx, mail: &ParsedMail) -> AppResult<i64> {
         ..Default::default()
     };
     fields.search_tokens = crate::contacts::search_tokens(&fields, &identities, None);
-    let contact = contacts::insert(tx, &fields, now).await?;
+    let contact = contacts::insert_row(tx, &fields, now).await?;
     for identity in &identities {
-        contacts::add_identity(tx, contact.id, identity, now).await?;
+        contacts::add_identity(tx, contact, identity, now).await?;
+        known.new_sender(&identity.value, contact);
     }
-    Ok(contact.id)
+    created.push(contact);
+    Ok(contact)
 }
 
 /// The conversation a mail continues, if any: one of its thread's Message-IDs, else the
@@ -142,30 +156,37 @@ async fn thread_of(
     inbox: &InboxRow,
     mail: &ParsedMail,
     contact_id: i64,
-) -> AppResult<Option<i64>> {
+    known: &Known,
+) -> AppResult<Option<ConversationRow>> {
     let mut ids: Vec<String> = mail.in_reply_to.clone();
     ids.extend(mail.references.iter().rev().cloned());
-    let mut found = store::conversation_of_any(tx, inbox.id, &ids).await?;
+    let mut found = known.conversation_of(&ids);
+    let mut row = None;
     if found.is_none()
         && let Some(n) = mail.ticket_number
         && let Some(id) = ticket::conversation_of(&format!("#{n}"))
-        && let Some(row) = conversations::find_in_tx(tx, id).await?
-        && row.inbox_id == inbox.id
-        && row.contact_id == contact_id
+        && let Some(r) = conversations::find_in_tx(tx, id).await?
+        && r.inbox_id == inbox.id
+        && r.contact_id == contact_id
     {
         found = Some(id);
+        row = Some(r);
     }
     let mut hops = 0;
     while let Some(id) = found {
-        let Some(row) = conversations::find_in_tx(tx, id).await? else {
-            return Ok(None);
+        let current = match row.take() {
+            Some(r) => r,
+            None => match conversations::find_in_tx(tx, id).await? {
+                Some(r) => r,
+                None => return Ok(None),
+            },
         };
-        match row.merged_into {
+        match current.merged_into {
             Some(next) if hops < 10 => {
                 found = Some(next);
                 hops += 1;
             }
-            _ => return Ok((row.status != "closed").then_some(row.id)),
+            _ => return Ok((current.status != "closed").then_some(current)),
         }
     }
     Ok(None)
@@ -312,13 +333,32 @@ async fn store_all(
             existing_id: None,
         });
     }
-    let blocklist = store::blocked_patterns(&mut tx).await?;
+    let blocklist: Vec<String> = store::blocked_patterns(&mut tx)
+        .await?
+        .iter()
+        .map(|p| p.trim().to_lowercase())
+        .collect();
+    let mut batch = Batch {
+        known: Known::read(&mut tx, inbox.id, mails).await?,
+        blocklist,
+        new_contacts: Vec::new(),
+    };
     let mut out = Vec::with_capacity(mails.len());
     for m in mails {
-        out.push(store_mail(app, &mut tx, inbox, m, &blocklist).await?);
+        out.push(store_mail(app, &mut tx, inbox, m, &mut batch).await?);
     }
+    crate::merge::index_contacts(&mut tx, &batch.new_contacts).await?;
     commit(app, tx).await?;
     Ok(out)
+}
+
+/// What the mails of one transaction share.
+struct Batch {
+    known: Known,
+    /// Block-list patterns, trimmed and lower-cased.
+    blocklist: Vec<String>,
+    /// Contacts created for new senders (their duplicate keys are written once, at the end).
+    new_contacts: Vec<i64>,
 }
 
 async fn store_mail(
@@ -326,29 +366,27 @@ async fn store_mail(
     tx: &mut Tx,
     inbox: &InboxRow,
     prepared: &Prepared,
-    blocklist: &[String],
+    batch: &mut Batch,
 ) -> AppResult<Ingested> {
     let Prepared { mail, rfc, files } = prepared;
     let (rfc, files) = (rfc.as_str(), files.as_slice());
-    if let Some(seen) = store::find_by_rfc_id(tx, inbox.id, rfc).await? {
-        return Ok(Ingested::Duplicate {
-            message_id: seen.message_id,
-        });
+    if let Some(message_id) = batch.known.message(rfc) {
+        return Ok(Ingested::Duplicate { message_id });
     }
     let from = mail
         .from
         .as_ref()
         .map(|m| m.address.trim().to_lowercase())
         .unwrap_or_default();
-    if blocked(blocklist, &from) {
+    if blocked(&batch.blocklist, &from) {
         return Ok(Ingested::Blocked);
     }
     if let Some(message_id) = bounce(app, tx, inbox, mail).await? {
         return Ok(Ingested::Bounced { message_id });
     }
-    let contact_id = sender(tx, mail).await?;
-    let thread = match thread_of(tx, inbox, mail, contact_id).await? {
-        Some(id) => Thread::Into(id),
+    let contact_id = sender(tx, mail, &mut batch.known, &mut batch.new_contacts).await?;
+    let thread = match thread_of(tx, inbox, mail, contact_id, &batch.known).await? {
+        Some(row) => Thread::Into(Box::new(row)),
         None => Thread::New,
     };
     let body = visible_text(mail);
@@ -400,6 +438,7 @@ async fn store_mail(
         },
     )
     .await?;
+    batch.known.stored(rfc, message.id, conversation.id);
     Ok(Ingested::Stored {
         message_id: message.id,
         conversation_id: conversation.id,

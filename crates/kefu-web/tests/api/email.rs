@@ -1000,3 +1000,70 @@ async fn a_fetched_batch_is_stored_in_one_go_threaded_within_itself_and_only_whi
     );
     assert_eq!(t.count("messages").await, 3);
 }
+
+#[tokio::test]
+async fn a_new_sender_becomes_one_contact_per_batch_and_is_found_as_a_likely_duplicate() {
+    use kefu_app::email::ingest::{Cursor, ingest_batch};
+    let t = TestApp::spawn().await;
+    let (status, known) = body(
+        t.post(
+            "/api/v1/contacts",
+            &t.admin_token,
+            &json!({ "name": "Li Wei", "email": "Li.Wei@gmail.com" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{known}");
+    let (inbox_id, _) = relay_inbox(&t, None).await;
+    let inbox = kefu_store::inboxes::find(&t.app().db, inbox_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let from_gmail = |id: &str, subject: &str| {
+        String::from_utf8(mail(id, subject, "请报价", ""))
+            .unwrap()
+            .replace(
+                "王芳 <buyer@customer.test>",
+                "Li Wei <liwei+orders@gmail.com>",
+            )
+            .into_bytes()
+    };
+    let (a, b) = (
+        from_gmail("g1@gmail.test", "询价"),
+        from_gmail("g2@gmail.test", "补充"),
+    );
+    let cursor = |uid| Cursor {
+        owner: "me",
+        uid_validity: 7,
+        uid,
+    };
+    let now = kefu_domain::time::now_ms();
+    assert!(
+        kefu_store::email::take_lease(&t.app().db, inbox_id, "me", now, now + 60_000)
+            .await
+            .unwrap()
+    );
+    let contacts_before = t.count("contacts").await;
+    let batch = [(a.as_slice(), cursor(1)), (b.as_slice(), cursor(2))];
+    ingest_batch(t.app(), &inbox, &batch).await.unwrap();
+    assert_eq!(
+        t.count("contacts").await,
+        contacts_before + 1,
+        "the same new sender twice in a batch is one contact"
+    );
+    let (_, list) = body(
+        t.get("/api/v1/duplicates?entity=contact", &t.admin_token)
+            .await,
+    )
+    .await;
+    let pairs = list["data"].as_array().unwrap();
+    let with_known = pairs
+        .iter()
+        .find(|p| p["a"]["id"] == known["id"] || p["b"]["id"] == known["id"]);
+    assert_eq!(
+        with_known.map(|p| p["reasons"].clone()),
+        Some(json!(["same_email"])),
+        "the mail's sender is offered for merging with the archive's Li Wei: {list}"
+    );
+}

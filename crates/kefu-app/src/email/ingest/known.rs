@@ -1,0 +1,71 @@
+//! What storing a batch of mail looks up, read for the whole batch in two queries and
+//! kept up to date as its mails are stored: the Message-IDs kefu has in the inbox (for
+//! duplicates and threading) and the contacts of the senders' addresses.
+
+use super::{Prepared, sender_address};
+use kefu_store::email as store;
+use kefu_store::{StoreResult, Tx, contacts};
+use std::collections::HashMap;
+
+pub(super) struct Known {
+    /// Message-ID → (message, conversation).
+    mails: HashMap<String, (i64, i64)>,
+    /// Email address → contact.
+    senders: HashMap<String, i64>,
+}
+
+impl Known {
+    /// Reads what the batch's mails, their threads and their senders refer to.
+    pub(super) async fn read(tx: &mut Tx, inbox_id: i64, batch: &[Prepared]) -> StoreResult<Self> {
+        let mut ids: Vec<&str> = Vec::new();
+        for p in batch {
+            ids.push(&p.rfc);
+            ids.extend(p.mail.in_reply_to.iter().map(String::as_str));
+            ids.extend(p.mail.references.iter().map(String::as_str));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mails = store::known_rfc_ids(tx, inbox_id, &ids)
+            .await?
+            .into_iter()
+            .map(|(rfc, message, conversation)| (rfc, (message, conversation)))
+            .collect();
+        let addresses: Vec<String> = batch
+            .iter()
+            .filter_map(|p| sender_address(&p.mail))
+            .map(|a| a.as_str().to_owned())
+            .collect();
+        let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        let senders = contacts::owners_of(tx, "email", &refs)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(Self { mails, senders })
+    }
+
+    /// The message kefu stored for this Message-ID.
+    pub(super) fn message(&self, rfc: &str) -> Option<i64> {
+        self.mails.get(rfc).map(|(m, _)| *m)
+    }
+
+    /// The conversation of the most recent of these Message-IDs kefu has.
+    pub(super) fn conversation_of(&self, ids: &[String]) -> Option<i64> {
+        ids.iter()
+            .filter_map(|id| self.mails.get(id))
+            .max_by_key(|(message, _)| *message)
+            .map(|(_, conversation)| *conversation)
+    }
+
+    pub(super) fn sender(&self, address: &str) -> Option<i64> {
+        self.senders.get(address).copied()
+    }
+
+    /// A mail of the batch was stored: later ones see it as stored and can thread to it.
+    pub(super) fn stored(&mut self, rfc: &str, message: i64, conversation: i64) {
+        self.mails.insert(rfc.to_owned(), (message, conversation));
+    }
+
+    pub(super) fn new_sender(&mut self, address: &str, contact: i64) {
+        self.senders.insert(address.to_owned(), contact);
+    }
+}
