@@ -145,13 +145,14 @@ pub(crate) async fn on_message(
     now: i64,
 ) -> AppResult<()> {
     let clocks = sla_clocks::of_conversation(tx, row.id).await?;
+    if kind == MessageKind::Incoming && clocks.is_empty() {
+        // Without a matching policy there are no clocks to pause or resume.
+        return match start(tx, row, now).await? {
+            true => status_changed_of(tx, row, now).await,
+            false => Ok(()),
+        };
+    }
     match kind {
-        // No policy matched (or none exists): there are no clocks to pause or resume.
-        MessageKind::Incoming if clocks.is_empty() => {
-            if !start(tx, row, now).await? {
-                return Ok(());
-            }
-        }
         MessageKind::Incoming => {
             let answered = clocks
                 .iter()
