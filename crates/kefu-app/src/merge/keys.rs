@@ -117,6 +117,9 @@ pub async fn index_contact(tx: &mut Tx, id: i64) -> StoreResult<()> {
 
 /// Rewrites the duplicate keys of many contacts in a few statements (import batches).
 pub async fn index_contacts(tx: &mut Tx, ids: &[i64]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let rows = contacts::find_many_in_tx(tx, ids).await?;
     let mut identities: HashMap<i64, Vec<IdentityRow>> = HashMap::new();
     for i in kefu_store::imports::identities_of(tx, ids).await? {
