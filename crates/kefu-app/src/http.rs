@@ -18,10 +18,12 @@ fn tls_config() -> Result<rustls::ClientConfig, String> {
         .with_no_client_auth())
 }
 
-/// A client that gives up connecting after 10 s and on the whole exchange after `timeout`.
+/// A client that gives up connecting after 10 s and on the whole exchange after `timeout`,
+/// and takes an answer as it is (a redirect is not followed).
 pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config()?)
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(timeout)
         .build()

@@ -55,7 +55,9 @@ async fn run_one(app: &App, job: &JobRow) -> AppResult<()> {
         }
         crate::orders::changes::WAREHOUSE_POST => {
             if let Some(id) = payload["change_id"].as_i64() {
-                crate::orders::changes::post_to_warehouse(app, id).await?;
+                let attempt = payload["attempt"].as_u64().unwrap_or(0);
+                let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+                crate::orders::changes::post_to_warehouse(app, id, attempt).await?;
             }
             Ok(())
         }

@@ -199,21 +199,28 @@ pub async fn record_buyer_notice(
     Ok(())
 }
 
-/// The outcome of a post to the warehouse: sent at `sent_at`, or the error to show.
-pub async fn record_warehouse_post(
-    db: &Db,
-    id: i64,
-    sent_at: Option<i64>,
-    error: Option<&str>,
-) -> StoreResult<()> {
+/// The warehouse took the change.
+pub async fn record_warehouse_sent(db: &Db, id: i64, at: i64) -> StoreResult<()> {
     db.execute(
         &Query::update()
             .table(OrderChanges::Table)
-            .values([
-                (OrderChanges::WarehouseSentAt, sent_at.into()),
-                (OrderChanges::WarehouseError, error.into()),
-            ])
+            .value(OrderChanges::WarehouseSentAt, at)
+            .value(OrderChanges::WarehouseError, Option::<String>::None)
             .and_where(Expr::col(OrderChanges::Id).eq(id))
+            .take(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Why the last post failed — unless another run has meanwhile been taken.
+pub async fn record_warehouse_error(tx: &mut Tx, id: i64, error: &str) -> StoreResult<()> {
+    tx.execute(
+        &Query::update()
+            .table(OrderChanges::Table)
+            .value(OrderChanges::WarehouseError, error)
+            .and_where(Expr::col(OrderChanges::Id).eq(id))
+            .and_where(Expr::col(OrderChanges::WarehouseSentAt).is_null())
             .take(),
     )
     .await?;

@@ -86,8 +86,13 @@ fn visible_text(mail: &ParsedMail) -> MessageBody {
     MessageBody::parse(&cut).unwrap_or_else(|_| MessageBody::parse("(—)").expect("non-empty"))
 }
 
-/// Whether a pattern (`someone@example.com`, `@example.com`, `*@example.com`) covers the
-/// address (already lower-cased).
+/// Block-list patterns as [`blocked`] compares them: trimmed and lower-cased, once per batch.
+fn block_patterns(stored: &[String]) -> Vec<String> {
+    stored.iter().map(|p| p.trim().to_lowercase()).collect()
+}
+
+/// Whether a pattern (`someone@example.com`, `@example.com`, `*@example.com`, read by
+/// [`block_patterns`]) covers the address (already lower-cased).
 fn blocked(patterns: &[String], address: &str) -> bool {
     let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
     patterns.iter().any(|p| {
@@ -333,11 +338,7 @@ async fn store_all(
             existing_id: None,
         });
     }
-    let blocklist: Vec<String> = store::blocked_patterns(&mut tx)
-        .await?
-        .iter()
-        .map(|p| p.trim().to_lowercase())
-        .collect();
+    let blocklist = block_patterns(&store::blocked_patterns(&mut tx).await?);
     let mut batch = Batch {
         known: Known::read(&mut tx, inbox.id, mails).await?,
         blocklist,
@@ -452,11 +453,11 @@ mod tests {
 
     #[test]
     fn block_patterns_cover_an_address_or_a_whole_domain() {
-        let patterns = vec![
-            "spam@ads.example".to_owned(),
+        let patterns = block_patterns(&[
+            " SPAM@Ads.Example ".to_owned(),
             "@junk.example".to_owned(),
-            "*@bulk.example".to_owned(),
-        ];
+            "*@BULK.example".to_owned(),
+        ]);
         assert!(blocked(&patterns, "spam@ads.example"));
         assert!(!blocked(&patterns, "sales@ads.example"));
         assert!(blocked(&patterns, "anyone@junk.example"));

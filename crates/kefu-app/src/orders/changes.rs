@@ -76,13 +76,15 @@ pub async fn record_change(
         .ok_or(AppError::NotFound("order"))?;
     if let Some(c) = input.conversation_id {
         let conversation = kefu_store::conversations::find_in_tx(&mut tx, c).await?;
-        let buyers =
-            conversation.is_some_and(|c| order.contact_id.is_none_or(|b| b == c.contact_id));
+        // Only the order's own buyer's: the notice carries their order and address.
+        let buyers = conversation.is_some_and(|c| order.contact_id == Some(c.contact_id));
         if !buyers {
             return Err(Invalid::new(
                 "conversation_id",
                 "not_the_buyers_conversation",
-                format!("conversation {c} is not one of this order's buyer"),
+                format!(
+                    "conversation {c} is not one of this order's buyer (or the order has no buyer)"
+                ),
             )
             .into());
         }
@@ -294,17 +296,29 @@ pub async fn packing_list(
 ) -> AppResult<Vec<PackingChangeRow>> {
     actor.require(Permission::WorkConversations)?;
     let f = filter_of(q)?;
-    Ok(order_changes::packing_list(&app.db, &f, limit).await?)
+    let mut rows = order_changes::packing_list(&app.db, &f, limit).await?;
+    if crate::privacy::masks_for(actor) {
+        for r in &mut rows {
+            for a in [&mut r.new_address, &mut r.address].into_iter().flatten() {
+                a.0.phone =
+                    a.0.phone
+                        .as_deref()
+                        .map(|p| crate::privacy::mask("phone", p));
+            }
+        }
+    }
+    Ok(rows)
 }
 
-/// The list as .xlsx or .csv for the warehouse, one line per change (audited).
+/// The list as .xlsx or .csv for the warehouse, one line per change, with recipients'
+/// phones in full (those who may export customer data; audited).
 pub async fn export_changes(
     app: &App,
     actor: &Actor,
     q: &ChangeQuery,
     format: Format,
 ) -> AppResult<FileOut> {
-    actor.require(Permission::WorkConversations)?;
+    actor.require(Permission::ExportArchive)?;
     let mut f = filter_of(q)?;
     let english = actor.locale == UiLocale::En;
     let language = if english { "en" } else { "zh-CN" };
@@ -388,6 +402,22 @@ fn kind_label(kind: &str, english: bool) -> &str {
     }
 }
 
+fn flag_label(flag: &str, english: bool) -> &str {
+    match (flag, english) {
+        ("red", false) => "红旗",
+        ("yellow", false) => "黄旗",
+        ("green", false) => "绿旗",
+        ("blue", false) => "蓝旗",
+        ("purple", false) => "紫旗",
+        ("red", true) => "Red",
+        ("yellow", true) => "Yellow",
+        ("green", true) => "Green",
+        ("blue", true) => "Blue",
+        ("purple", true) => "Purple",
+        (f, _) => f,
+    }
+}
+
 /// A time as the packing team reads it: Beijing time for the Chinese list, UTC else.
 fn when(ms: Option<i64>, english: bool) -> String {
     let Some(t) = ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()) else {
@@ -414,7 +444,7 @@ fn line(c: &PackingChangeRow, language: &str, english: bool) -> Vec<String> {
         shown.and_then(|a| a.phone.clone()).unwrap_or_default(),
         new.map(|a| address(a, language)).unwrap_or_default(),
         old.map(|a| address(a, language)).unwrap_or_default(),
-        c.flag.clone(),
+        flag_label(&c.flag, english).to_owned(),
         when(Some(c.created_at), english),
         when(c.acknowledged_at, english),
     ]
@@ -457,11 +487,18 @@ fn warehouse_client() -> Result<&'static reqwest::Client, String> {
         .map_err(Clone::clone)
 }
 
+/// How long the next post waits after `attempt` failed ones: 10 s doubling, at most an hour.
+fn retry_after_ms(attempt: u32) -> i64 {
+    (10_000i64 << attempt.min(12)).min(3_600_000)
+}
+
 /// The warehouse job: posts the change, signed with the store's webhook key
 /// (`X-Kefu-Signature: sha256=<hex HMAC-SHA256 of the body>`), with its id in
 /// `X-Kefu-Delivery` so a warehouse that gets it twice can tell. An answer other than 2xx
-/// is recorded on the change and the job tries again later.
-pub(crate) async fn post_to_warehouse(app: &App, change_id: i64) -> AppResult<()> {
+/// is recorded on the change (status and host only: the address may carry a token) and
+/// the post is tried again — 10 s, then doubling up to an hour — for as long as the store
+/// has a warehouse webhook and the warehouse has not taken it.
+pub(crate) async fn post_to_warehouse(app: &App, change_id: i64, attempt: u32) -> AppResult<()> {
     let Some(change) = order_changes::find(&app.db, change_id).await? else {
         return Ok(());
     };
@@ -477,6 +514,10 @@ pub(crate) async fn post_to_warehouse(app: &App, change_id: i64) -> AppResult<()
     else {
         return Ok(());
     };
+    let host = reqwest::Url::parse(&url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
     let body = warehouse_body(app, &change, &order, &store)
         .await?
         .to_string();
@@ -492,23 +533,32 @@ pub(crate) async fn post_to_warehouse(app: &App, change_id: i64) -> AppResult<()
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("the warehouse at {url} could not be reached: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "the warehouse at {host} could not be reached: {}",
+                    e.without_url()
+                )
+            })?;
         let status = response.status();
-        if status.is_success() {
-            return Ok(());
+        match status.is_success() {
+            true => Ok(()),
+            false => Err(format!("the warehouse at {host} answered {status}")),
         }
-        let text = response.text().await.unwrap_or_default();
-        let text: String = text.chars().take(300).collect();
-        Err(format!("the warehouse answered {status}: {text}"))
     };
+    let now = now_ms();
     match sent.await {
-        Ok(()) => {
-            order_changes::record_warehouse_post(&app.db, change_id, Some(now_ms()), None).await?;
-            Ok(())
-        }
+        Ok(()) => order_changes::record_warehouse_sent(&app.db, change_id, now).await?,
         Err(error) => {
-            order_changes::record_warehouse_post(&app.db, change_id, None, Some(&error)).await?;
-            Err(AppError::Internal(error))
+            tracing::warn!(change = change_id, %error, "order change not taken by the warehouse");
+            let mut tx = app.db.begin().await?;
+            order_changes::record_warehouse_error(&mut tx, change_id, &error).await?;
+            let next = attempt.saturating_add(1);
+            let payload = json!({ "change_id": change_id, "attempt": next });
+            let key = format!("change:{change_id}:{next}");
+            let at = now + retry_after_ms(attempt);
+            jobs::enqueue(&mut tx, WAREHOUSE_POST, &key, &payload, at, now).await?;
+            tx.commit().await?;
         }
     }
+    Ok(())
 }

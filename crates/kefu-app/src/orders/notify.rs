@@ -44,8 +44,11 @@ pub(crate) async fn tell_buyer(
     n: &BuyerNotice<'_>,
     now: i64,
 ) -> AppResult<Told> {
+    // Only a conversation of the buyer themselves: the notice is about their order.
     let chosen = match n.conversation_id {
-        Some(id) => conversations::find_in_tx(tx, id).await?,
+        Some(id) => conversations::find_in_tx(tx, id)
+            .await?
+            .filter(|c| n.contact_id == Some(c.contact_id)),
         None => None,
     };
     let conversation = match (chosen, n.contact_id) {

@@ -46,8 +46,9 @@ async fn packing_page(
             "status={status}{}",
             q.store.map(|s| format!("&store={s}")).unwrap_or_default()
         );
+        let can_export = ui.actor.role.allows(kefu_domain::Permission::ExportArchive);
         let ctx = minijinja::context! {
-            changes => list, stores, status, store => q.store, keep,
+            changes => list, stores, status, store => q.store, keep, can_export,
         };
         Ok::<_, AppError>(render(
             &s,

@@ -92,10 +92,23 @@ async fn a_change_is_listed_for_packing_exported_and_the_buyer_told_in_its_conve
     );
     assert_eq!(packing(&t, &format!("store={}", s + 1)).await.len(), 0);
 
-    // The export speaks the reader's language.
-    t.set_locale("agent@shop.test", "zh-CN").await;
+    // Agents see the recipient's phone masked, and do not export; a manager does, in full,
+    // in their own language.
+    let (_, mine) = status_and_json(t.get("/api/v1/order-changes", &agent).await).await;
+    let phone = mine["data"][0]["new_address"]["phone"].as_str().unwrap();
+    assert!(phone != "13800138001" && phone.contains('*'), "{phone}");
+    assert_eq!(
+        open[0]["new_address"]["phone"], "13800138001",
+        "the admin sees it"
+    );
     let r = t
         .get("/api/v1/order-changes/export?format=csv", &agent)
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let manager = t.user_token("boss@shop.test", "王经理", "manager").await;
+    t.set_locale("boss@shop.test", "zh-CN").await;
+    let r = t
+        .get("/api/v1/order-changes/export?format=csv", &manager)
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let csv = r.text().await.unwrap();
@@ -106,6 +119,10 @@ async fn a_change_is_listed_for_packing_exported_and_the_buyer_told_in_its_conve
         "{csv}"
     );
     assert!(lines[1].contains(",C1,改地址,"), "{csv}");
+    assert!(
+        lines[1].contains(",13800138001,") && lines[1].contains(",红旗,"),
+        "{csv}"
+    );
     assert!(
         lines[1].contains("浙江省杭州市滨江区网商路 699 号"),
         "{csv}"
@@ -229,6 +246,15 @@ async fn bad_changes_and_warehouse_addresses_are_refused_and_change_nothing() {
     let (status, e) = record(&t, &agent, id, &address_change(Some(someone_else))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["error"]["code"], "not_the_buyers_conversation", "{e}");
+    let mut no_buyer = order("C2", "13800138001");
+    no_buyer["buyer"] = json!({ "name": "匿名买家" });
+    let anonymous = put_order(&t, s, &no_buyer).await;
+    let (status, e) = record(&t, &agent, anonymous, &address_change(Some(someone_else))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an order without a buyer: {e}"
+    );
     let bad_kind = json!({ "kind": "colour", "description": "白色" });
     let (status, _) = record(&t, &agent, id, &bad_kind).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -359,8 +385,12 @@ async fn each_change_is_posted_signed_to_the_warehouse_until_it_is_taken() {
     }
     let error = failed["warehouse_error"].as_str().unwrap_or_default();
     assert!(
-        error.contains("503") && error.contains("busy packing"),
+        error.contains("503") && error.contains("127.0.0.1"),
         "{failed}"
+    );
+    assert!(
+        !error.contains("/kefu"),
+        "the address's path stays out: {error}"
     );
     assert!(failed["warehouse_sent_at"].is_null());
 
@@ -485,6 +515,14 @@ async fn the_agent_records_a_change_from_the_order_panel_and_packing_marks_it_do
     let list = get("/app/order-changes".into()).await;
     assert!(list.contains("订单修改") && list.contains("C1") && list.contains("买家改收货地址"));
     assert!(list.contains("网商路 699 号") && list.contains("告知买家已改好"));
+    assert!(
+        !list.contains("changes-export-csv"),
+        "no export link for an agent"
+    );
+    assert!(
+        !list.contains("13800138001"),
+        "the phone masked for an agent"
+    );
     let change = packing(&t, "").await[0]["id"].as_i64().unwrap();
 
     let (status, e) = post(

@@ -69,3 +69,54 @@ impl Known {
         self.senders.insert(address.to_owned(), contact);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(mails: &[(&str, i64, i64)]) -> Known {
+        Known {
+            mails: mails
+                .iter()
+                .map(|(rfc, m, c)| ((*rfc).to_owned(), (*m, *c)))
+                .collect(),
+            senders: HashMap::new(),
+        }
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_reply_joins_the_conversation_of_the_most_recent_mail_it_names() {
+        let k = known(&[("a@x", 10, 1), ("b@x", 30, 2), ("c@x", 20, 3)]);
+        assert_eq!(k.conversation_of(&ids(&["a@x", "c@x"])), Some(3));
+        assert_eq!(k.conversation_of(&ids(&["a@x", "b@x", "c@x"])), Some(2));
+        assert_eq!(k.conversation_of(&ids(&["zz@x"])), None);
+    }
+
+    #[test]
+    fn mails_stored_in_the_batch_are_seen_by_the_mails_after_them() {
+        let mut k = known(&[("a@x", 10, 1)]);
+        assert_eq!(k.message("n1@x"), None);
+        k.stored("n1@x", 11, 5);
+        assert_eq!(
+            k.message("n1@x"),
+            Some(11),
+            "the same mail again is a duplicate"
+        );
+        assert_eq!(
+            k.conversation_of(&ids(&["a@x", "n1@x"])),
+            Some(5),
+            "a reply to a mail of this batch joins it, not the older thread"
+        );
+        assert_eq!(k.sender("li@x"), None);
+        k.new_sender("li@x", 7);
+        assert_eq!(
+            k.sender("li@x"),
+            Some(7),
+            "a new sender twice is one contact"
+        );
+    }
+}
