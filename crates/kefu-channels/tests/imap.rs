@@ -291,3 +291,36 @@ async fn a_server_that_stops_answering_gives_a_timeout() {
     assert!(matches!(err, ImapError::Timeout(_)), "{err}");
     assert!(err.is_transient());
 }
+
+#[tokio::test]
+async fn a_message_is_found_by_its_message_id() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    servers.add_user("desk", "pw");
+    servers.deliver("desk", &message(7));
+    let mut client = connected(&servers, "desk").await;
+    client.select().await.unwrap();
+    assert!(
+        client
+            .contains_message_id("m7@customer.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        client
+            .contains_message_id("<m7@customer.example>")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !client
+            .contains_message_id("m8@customer.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !client.contains_message_id("\"m7\" OR ALL").await.unwrap(),
+        "a quote cannot widen the search"
+    );
+}

@@ -336,10 +336,12 @@ crate::record! {
         pub attempts: i64,
         pub sent_at: Option<i64>,
         pub created_at: i64,
+        /// A queued reply: when its hand-over to the SMTP server began, if it has.
+        pub sending_at: Option<i64>,
     }
 }
 
-const MESSAGE_COLUMNS: [M; 18] = [
+const MESSAGE_COLUMNS: [M; 19] = [
     M::MessageId,
     M::InboxId,
     M::ConversationId,
@@ -358,6 +360,7 @@ const MESSAGE_COLUMNS: [M; 18] = [
     M::Attempts,
     M::SentAt,
     M::CreatedAt,
+    M::SendingAt,
 ];
 
 fn mails() -> SelectStatement {
@@ -508,6 +511,54 @@ pub async fn thread_ids(tx: &mut Tx, conversation_id: i64, limit: u64) -> StoreR
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Takes a queued reply for handing to the SMTP server at `now`, if its hand-over still
+/// began at `was` (`None`: never began). `false` when another run took it meanwhile.
+pub async fn claim_sending(
+    db: &Db,
+    message_id: i64,
+    was: Option<i64>,
+    now: i64,
+) -> StoreResult<bool> {
+    let began = Expr::col(M::SendingAt);
+    let n = db
+        .execute(
+            &Query::update()
+                .table(M::Table)
+                .value(M::SendingAt, now)
+                .and_where(Expr::col(M::MessageId).eq(message_id))
+                .and_where(Expr::col(M::Delivery).eq("queued"))
+                .and_where(match was {
+                    Some(at) => began.eq(at),
+                    None => began.is_null(),
+                })
+                .take(),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The copy of a reply being handed over came back into its mailbox: the server took it.
+/// The reply's conversation when this marked it sent.
+pub async fn confirm_sent_copy(tx: &mut Tx, message_id: i64, now: i64) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            &Query::update()
+                .table(M::Table)
+                .value(M::Delivery, "sent")
+                .value(M::Failure, Option::<String>::None)
+                .value(M::SentAt, now)
+                .value(M::SendingAt, Option::<i64>::None)
+                .and_where(Expr::col(M::MessageId).eq(message_id))
+                .and_where(Expr::col(M::Direction).eq("out"))
+                .and_where(Expr::col(M::Delivery).eq("queued"))
+                .and_where(Expr::col(M::SendingAt).is_not_null())
+                .returning(Query::returning().column(M::ConversationId))
+                .take(),
+        )
+        .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 /// Records a delivery attempt's outcome for a reply.
 pub async fn set_delivery(
     db: &Db,
@@ -522,6 +573,7 @@ pub async fn set_delivery(
             .value(M::Delivery, delivery)
             .value(M::Failure, failure)
             .value(M::SentAt, sent_at)
+            .value(M::SendingAt, Option::<i64>::None)
             .value(M::Attempts, Expr::col(M::Attempts).add(1))
             .and_where(Expr::col(M::MessageId).eq(message_id))
             .take(),

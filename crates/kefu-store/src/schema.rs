@@ -617,6 +617,7 @@ pub enum EmailMessages {
     Attempts,
     SentAt,
     CreatedAt,
+    SendingAt,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -372,6 +372,21 @@ async fn store_mail(
     let Prepared { mail, rfc, files } = prepared;
     let (rfc, files) = (rfc.as_str(), files.as_slice());
     if let Some(message_id) = batch.known.message(rfc) {
+        // The copy of a reply kefu was handing over: the server took it.
+        if let Some(conversation) = store::confirm_sent_copy(tx, message_id, now_ms()).await? {
+            let payload = json!({ "message_id": message_id, "delivery": "sent", "failure": null });
+            let id = Some(conversation);
+            append(
+                app,
+                tx,
+                "message.delivery",
+                id,
+                Some(inbox.id),
+                true,
+                &payload,
+            )
+            .await?;
+        }
         return Ok(Ingested::Duplicate { message_id });
     }
     let from = mail

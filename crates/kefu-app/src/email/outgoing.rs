@@ -1,12 +1,18 @@
 //! Replies out: every outgoing message of an email inbox is remembered as a mail and
 //! queued in the same transaction, then sent through the inbox's SMTP server by a job.
 //!
-//! Delivery is at least once: the job is leased, so a crash after the server accepted a
-//! mail but before kefu wrote "sent" sends it again when the lease ends. The copy carries
-//! the same Message-ID, which mail clients and kefu itself use to show it once.
+//! A crash between "send" and "sent" neither loses nor repeats a reply. Before handing a
+//! reply to the SMTP server kefu notes when it began (`sending_at`), and an inbox that
+//! fetches gets a copy of every reply (the inbox's own address is an extra envelope
+//! recipient; the copy is not in the headers). When the copy comes back through the fetch
+//! it proves the server took the reply, which is then marked sent. A hand-over found begun
+//! but unfinished [`IN_DOUBT_MS`] later (its sender stopped) is settled by looking for the
+//! copy in the mailbox: there, it is marked sent; not there, it is sent again. An inbox
+//! that only sends (no IMAP) cannot look, and sends it again — with the same Message-ID,
+//! by which mail clients show it once.
 
 use crate::auth::random_hex;
-use crate::email::settings::smtp_config;
+use crate::email::settings::{imap_config, smtp_config};
 use crate::events::{append, commit};
 use crate::{App, AppError, AppResult};
 use kefu_channels::email::compose::{MailAddress, OutgoingAttachment, OutgoingMail, compose};
@@ -21,6 +27,10 @@ use serde_json::json;
 
 /// The job that sends one queued reply.
 pub const SEND_MAIL: &str = "email.send";
+
+/// How long after a hand-over began it may still be under way (SMTP's own timeouts are a
+/// few minutes); after this its sender is taken to have stopped.
+pub const IN_DOUBT_MS: i64 = 10 * 60_000;
 
 /// For an outgoing message in an email inbox: remembers it as a mail to the customer and
 /// queues it. Nothing for other inboxes.
@@ -271,13 +281,36 @@ pub async fn send(app: &App, message_id: i64, attempts: i32) -> AppResult<()> {
             return announce(app, &r, "failed", Some(&why)).await;
         }
     };
-    let sent = smtp::send(
-        &config,
-        &composed.envelope_from,
-        &composed.recipients,
-        &composed.raw,
-    )
-    .await;
+    let fetches = imap_config(&r.account);
+    if let Some(began) = r.mail.sending_at {
+        // Another run is handing it over, or was when it stopped: look again once that
+        // hand-over can no longer be under way.
+        if now_ms() - began < IN_DOUBT_MS {
+            return look_again(app, message_id, began + IN_DOUBT_MS).await;
+        }
+        // Its sender stopped mid-way: did the server take it?
+        if let Some(imap) = &fetches {
+            match copy_arrived(imap, &r.mail.rfc_message_id).await {
+                Ok(true) => {
+                    store::set_delivery(&app.db, message_id, "sent", None, Some(now_ms())).await?;
+                    return announce(app, &r, "sent", None).await;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(message = message_id, error = %e, "mailbox not readable; looking again later");
+                    return look_again(app, message_id, now_ms() + IN_DOUBT_MS).await;
+                }
+            }
+        }
+    }
+    if !store::claim_sending(&app.db, message_id, r.mail.sending_at, now_ms()).await? {
+        return look_again(app, message_id, now_ms() + IN_DOUBT_MS).await;
+    }
+    let mut recipients = composed.recipients.clone();
+    if fetches.is_some() && !recipients.contains(&r.account.address) {
+        recipients.push(r.account.address.clone());
+    }
+    let sent = smtp::send(&config, &composed.envelope_from, &recipients, &composed.raw).await;
     match sent {
         Ok(()) => {
             store::set_delivery(&app.db, message_id, "sent", None, Some(now_ms())).await?;
@@ -297,6 +330,31 @@ pub async fn send(app: &App, message_id: i64, attempts: i32) -> AppResult<()> {
             announce(app, &r, "failed", Some(&why)).await
         }
     }
+}
+
+/// Runs the send job for a reply again at `at` (once per time: a repeat changes nothing).
+async fn look_again(app: &App, message_id: i64, at: i64) -> AppResult<()> {
+    let mut tx = app.db.begin().await?;
+    let payload = json!({ "message_id": message_id });
+    let key = format!("{message_id}.check.{at}");
+    jobs::enqueue(&mut tx, SEND_MAIL, &key, &payload, at, now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the copy of a reply is in the inbox's mailbox (the server took the reply).
+async fn copy_arrived(
+    imap: &kefu_channels::email::imap::ImapConfig,
+    rfc: &str,
+) -> Result<bool, kefu_channels::email::imap::ImapError> {
+    let looked = async {
+        let mut client = kefu_channels::email::imap::ImapClient::connect(imap).await?;
+        client.select().await?;
+        let found = client.contains_message_id(rfc).await;
+        client.logout().await;
+        found
+    };
+    looked.await
 }
 
 /// Puts a failed reply back in the queue (an agent asks from the conversation).

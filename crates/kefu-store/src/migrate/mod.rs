@@ -28,6 +28,7 @@ mod reminders;
 mod reviews;
 mod routing;
 mod scripts;
+mod sending;
 mod sla_clocks;
 mod tickets;
 mod timeline;
@@ -132,6 +133,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 20,
         name: "order changes for the warehouse",
         statements: |_| order_changes::order_changes(),
+    },
+    Migration {
+        version: 21,
+        name: "replies being sent",
+        statements: |_| sending::sending(),
     },
 ];
 

@@ -11,6 +11,7 @@ mod conversation_search;
 mod conversations;
 mod customers;
 mod email;
+mod email_sending;
 mod events;
 mod helpers;
 mod logistics;

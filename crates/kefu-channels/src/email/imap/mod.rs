@@ -194,6 +194,30 @@ impl ImapClient {
         .await
     }
 
+    /// Whether the selected mailbox holds a message with this Message-ID (given without
+    /// the angle brackets): how a sender that lost track of a submission tells whether the
+    /// server took it, from the copy it sent itself.
+    pub async fn contains_message_id(&mut self, message_id: &str) -> Result<bool, ImapError> {
+        // A quoted IMAP string: no quotes, backslashes or line breaks inside.
+        let id: String = message_id
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\\' | '\r' | '\n' | '<' | '>'))
+            .collect();
+        if id.is_empty() {
+            return Ok(false);
+        }
+        let timeout = self.timeout;
+        let session = self.session()?;
+        within(timeout, async {
+            session.noop().await?;
+            let found = session
+                .uid_search(format!("HEADER Message-ID \"{id}\""))
+                .await?;
+            Ok(!found.is_empty())
+        })
+        .await
+    }
+
     /// Waits up to `timeout` for the server to report a change to the selected mailbox. With
     /// IDLE this returns as soon as mail arrives; without it, it sleeps `timeout` (the polling
     /// interval) and returns [`Wake::PollDue`]. Callers fetch after `Changed` and `PollDue`.
