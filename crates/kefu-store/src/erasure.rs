@@ -2,9 +2,10 @@
 //! conversation counts, organisations and reports keep adding up) but carries nothing
 //! that identifies the person.
 
+use crate::after_sales::AfterSalesCases;
 use crate::schema::{
-    ContactIdentities, Contacts, Conversations, EntityTags, Events, Messages, Outreach, Reviews,
-    TimelineEntries,
+    ContactIdentities, Contacts, Conversations, EmailMessages, EntityTags, Events, Messages,
+    OrderChanges, Orders, Outreach, Reviews, TimelineEntries,
 };
 use crate::{StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Query};
@@ -21,7 +22,10 @@ pub struct Erased {
 /// Erases contact `id`: name, title, phones, emails, handles, custom fields, tags, time
 /// zone, consents and search tokens; the bodies (and search tokens) of messages they wrote; the text of
 /// timeline entries about them; the payloads of events about their conversations; the
-/// text and pictures of their reviews and the offers written out for them.
+/// text and pictures of their reviews and the offers written out for them; the whole text,
+/// HTML and addresses of the mails in their conversations; the buyer's name, address and
+/// remark on their orders, the changes recorded for them and what their after-sales
+/// requests said (amounts, items and states stay, so reports still add up).
 pub async fn erase_contact(
     tx: &mut Tx,
     id: i64,
@@ -130,5 +134,65 @@ pub async fn erase_contact(
             .take(),
     )
     .await?;
+    erase_mail_and_orders(tx, id, placeholder).await?;
     Ok(out)
+}
+
+async fn erase_mail_and_orders(tx: &mut Tx, id: i64, placeholder: &str) -> StoreResult<()> {
+    let theirs = Query::select()
+        .column(Conversations::Id)
+        .from(Conversations::Table)
+        .and_where(Expr::col(Conversations::ContactId).eq(id))
+        .take();
+    tx.execute(
+        &Query::update()
+            .table(EmailMessages::Table)
+            .values([
+                (EmailMessages::Html, Option::<String>::None.into()),
+                (EmailMessages::FullText, Option::<String>::None.into()),
+                (EmailMessages::FromAddress, Option::<String>::None.into()),
+                (EmailMessages::ToAddresses, "[]".into()),
+                (EmailMessages::CcAddresses, "[]".into()),
+            ])
+            .and_where(Expr::col(EmailMessages::ConversationId).in_subquery(theirs))
+            .take(),
+    )
+    .await?;
+    let their_orders = Query::select()
+        .column(Orders::Id)
+        .from(Orders::Table)
+        .and_where(Expr::col(Orders::ContactId).eq(id))
+        .take();
+    tx.execute(
+        &Query::update()
+            .table(OrderChanges::Table)
+            .values([
+                (OrderChanges::Description, "".into()),
+                (OrderChanges::NewAddress, Option::<String>::None.into()),
+            ])
+            .and_where(Expr::col(OrderChanges::OrderId).in_subquery(their_orders))
+            .take(),
+    )
+    .await?;
+    tx.execute(
+        &Query::update()
+            .table(Orders::Table)
+            .values([
+                (Orders::BuyerName, placeholder.into()),
+                (Orders::Address, Option::<String>::None.into()),
+                (Orders::BuyerRemark, Option::<String>::None.into()),
+            ])
+            .and_where(Expr::col(Orders::ContactId).eq(id))
+            .take(),
+    )
+    .await?;
+    tx.execute(
+        &Query::update()
+            .table(AfterSalesCases::Table)
+            .value(AfterSalesCases::Description, Option::<String>::None)
+            .and_where(Expr::col(AfterSalesCases::ContactId).eq(id))
+            .take(),
+    )
+    .await?;
+    Ok(())
 }

@@ -7,8 +7,8 @@ pub mod duplicates;
 use crate::contacts::{ContactRow, set_tags};
 use crate::organisations::OrganisationRow;
 use crate::schema::{
-    ContactIdentities, Contacts, Conversations, Messages, Organisations, Outreach, Reviews, Tasks,
-    TimelineEntries,
+    ContactIdentities, Contacts, Conversations, Messages, Orders, Organisations, Outreach,
+    PaymentReminders, Reviews, Tasks, TimelineEntries,
 };
 use crate::{JsonText, StoreError, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Iden, Query};
@@ -190,7 +190,16 @@ pub async fn merge_contacts(
         contacts: repoint(tx, C::Table, C::MergedInto, loser, survivor).await?,
         tasks: repoint(tx, Tasks::Table, Tasks::ContactId, loser, survivor).await?,
     };
-    // The customer's reviews and outreach follow them.
+    // The customer's orders, payment reminders, reviews and outreach follow them.
+    repoint(tx, Orders::Table, Orders::ContactId, loser, survivor).await?;
+    repoint(
+        tx,
+        PaymentReminders::Table,
+        PaymentReminders::ContactId,
+        loser,
+        survivor,
+    )
+    .await?;
     repoint(tx, Reviews::Table, Reviews::ContactId, loser, survivor).await?;
     repoint(tx, Outreach::Table, Outreach::ContactId, loser, survivor).await?;
     tx.execute(

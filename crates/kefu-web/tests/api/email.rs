@@ -1067,3 +1067,51 @@ async fn a_new_sender_becomes_one_contact_per_batch_and_is_found_as_a_likely_dup
         "the mail's sender is offered for merging with the archive's Li Wei: {list}"
     );
 }
+
+#[tokio::test]
+async fn erasing_a_customer_erases_the_text_and_addresses_of_their_mails() {
+    let t = TestApp::spawn().await;
+    let manager = t.user_token("boss@shop.test", "经理", "manager").await;
+    let (inbox, secret) = relay_inbox(&t, None).await;
+    let raw = mail(
+        "e1@customer.test",
+        "退货",
+        "我的电话 13800138001，地址文三路 100 号",
+        "",
+    );
+    let (_, stored) = post_raw(&t, inbox, &secret, &raw).await;
+    let conversation = stored["conversation_id"].as_i64().unwrap();
+    let message = stored["message_id"].as_i64().unwrap();
+    let contact = t.contact_of(conversation).await;
+    let (_, before) = body(
+        t.get(&format!("/api/v1/messages/{message}/email"), &t.admin_token)
+            .await,
+    )
+    .await;
+    assert!(before["full_text"].as_str().unwrap().contains("文三路"));
+
+    let (status, _) = body(
+        t.post(
+            &format!("/api/v1/contacts/{contact}/erase"),
+            &manager,
+            &json!({ "reason": "客户要求删除" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = body(
+        t.get(&format!("/api/v1/messages/{message}/email"), &t.admin_token)
+            .await,
+    )
+    .await;
+    assert!(
+        after["full_text"].is_null() && after["html"].is_null(),
+        "{after}"
+    );
+    assert!(after["from_address"].is_null(), "{after}");
+    assert!(
+        !after.to_string().contains("buyer@customer.test"),
+        "{after}"
+    );
+}

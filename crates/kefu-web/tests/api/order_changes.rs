@@ -557,3 +557,84 @@ async fn the_agent_records_a_change_from_the_order_panel_and_packing_marks_it_do
     let done = get("/app/order-changes?status=done".into()).await;
     assert!(done.contains("C1") && done.contains("已告知买家"));
 }
+
+#[tokio::test]
+async fn erasing_a_buyer_erases_them_from_their_orders_changes_and_after_sales_and_merging_moves_their_orders()
+ {
+    let t = TestApp::spawn().await;
+    let manager = t.user_token("boss@shop.test", "经理", "manager").await;
+    let (s, _) = store(&t, "丝施天猫店", "CNY").await;
+    let (order_id, [item, _]) = crate::after_sales::paid_order(&t, s, "E1", Some(1)).await;
+    let case = crate::after_sales::opened(
+        &t,
+        order_id,
+        json!({ "kind": "return", "reason": "quality", "description": "耳机左边没声音，王芳 13800138001",
+                "items": [{ "order_item_id": item, "quantity": 1 }] }),
+    )
+    .await;
+    record(&t, &t.admin_token, order_id, &address_change(None)).await;
+    let (_, o) = status_and_json(
+        t.get(&format!("/api/v1/orders/{order_id}"), &t.admin_token)
+            .await,
+    )
+    .await;
+    let buyer = o["contact_id"].as_i64().unwrap();
+
+    // Merging the buyer into another record moves the order with them.
+    let (status, other) = status_and_json(
+        t.post(
+            "/api/v1/contacts",
+            &t.admin_token,
+            &json!({ "name": "王芳（淘宝）" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let survivor = other["id"].as_i64().unwrap();
+    let r = t
+        .post(
+            &format!("/api/v1/contacts/{survivor}/merge"),
+            &manager,
+            &json!({ "from": buyer }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, listed) = status_and_json(
+        t.get(
+            &format!("/api/v1/orders?contact_id={survivor}"),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(listed["data"][0]["id"], order_id, "{listed}");
+
+    let (status, _) = status_and_json(
+        t.post(
+            &format!("/api/v1/contacts/{survivor}/erase"),
+            &manager,
+            &json!({ "reason": "客户要求删除" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, o) = status_and_json(
+        t.get(&format!("/api/v1/orders/{order_id}"), &t.admin_token)
+            .await,
+    )
+    .await;
+    assert_ne!(o["buyer_name"], "王芳");
+    assert!(o["address"].is_null() && o["buyer_remark"].is_null(), "{o}");
+    assert_eq!(o["total"], 21400, "amounts stay for the reports");
+    assert_eq!(o["changes"][0]["description"], "");
+    assert!(o["changes"][0]["new_address"].is_null());
+    let (_, c) = status_and_json(
+        t.get(&format!("/api/v1/after-sales/{case}"), &t.admin_token)
+            .await,
+    )
+    .await;
+    assert!(!c.to_string().contains("没声音"), "{c}");
+    assert_eq!(c["kind"], "return");
+}
