@@ -1090,15 +1090,7 @@ async fn erasing_a_customer_erases_the_text_and_addresses_of_their_mails() {
     .await;
     assert!(before["full_text"].as_str().unwrap().contains("文三路"));
 
-    let (status, _) = body(
-        t.post(
-            &format!("/api/v1/contacts/{contact}/erase"),
-            &manager,
-            &json!({ "reason": "客户要求删除" }),
-        )
-        .await,
-    )
-    .await;
+    let status = t.erase_contact(&manager, contact).await;
     assert_eq!(status, StatusCode::OK);
     let (_, after) = body(
         t.get(&format!("/api/v1/messages/{message}/email"), &t.admin_token)

@@ -422,6 +422,15 @@ impl TestApp {
         let (n,): (i64,) = self.app().db.fetch_one(&q).await.expect("count");
         n
     }
+
+    /// Erases a contact's personal data on their request, as `token` (a manager's).
+    pub async fn erase_contact(&self, token: &str, contact: i64) -> StatusCode {
+        let body = json!({ "reason": "客户要求删除" });
+        let r = self
+            .post(&format!("/api/v1/contacts/{contact}/erase"), token, &body)
+            .await;
+        r.status()
+    }
 }
 
 /// An SSE client: reads `id`, `event` and `data` of each event.

@@ -610,15 +610,7 @@ async fn erasing_a_buyer_erases_them_from_their_orders_changes_and_after_sales_a
     .await;
     assert_eq!(listed["data"][0]["id"], order_id, "{listed}");
 
-    let (status, _) = status_and_json(
-        t.post(
-            &format!("/api/v1/contacts/{survivor}/erase"),
-            &manager,
-            &json!({ "reason": "客户要求删除" }),
-        )
-        .await,
-    )
-    .await;
+    let status = t.erase_contact(&manager, survivor).await;
     assert_eq!(status, StatusCode::OK);
     let (_, o) = status_and_json(
         t.get(&format!("/api/v1/orders/{order_id}"), &t.admin_token)

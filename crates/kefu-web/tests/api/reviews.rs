@@ -480,15 +480,7 @@ async fn erasing_the_buyer_erases_their_review_s_words_and_pictures() {
     .await;
     let contact = stored["contact_id"].as_i64().expect("the order's buyer");
 
-    let (status, _) = status_and_json(
-        t.post(
-            &format!("/api/v1/contacts/{contact}/erase"),
-            &manager,
-            &json!({ "reason": "客户要求删除" }),
-        )
-        .await,
-    )
-    .await;
+    let status = t.erase_contact(&manager, contact).await;
 
     assert_eq!(status, StatusCode::OK);
     let (_, after) = status_and_json(
