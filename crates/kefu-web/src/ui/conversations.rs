@@ -146,14 +146,7 @@ async fn page(
 }
 
 pub(crate) fn failed(s: &AppState, ui: &UiActor, e: AppError) -> Response {
-    let status = crate::error::ApiError::from(AppError::NotFound("x")).status;
-    let code = match &e {
-        AppError::NotFound(_) => status,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    (code, crate::ui::error_text(s, ui.actor.locale, &e)).into_response()
+    crate::ui::customers::failed(s, ui, e)
 }
 
 pub async fn list_page(

@@ -432,3 +432,34 @@ async fn related_tickets_are_linked_both_ways_and_unlinked() {
     let (_, links) = body(t.get(&path, &t.admin_token).await).await;
     assert!(links.as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn changing_a_merged_ticket_from_its_page_says_where_it_went_with_409() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (first, visitor) = t.conversation(&widget, "订单 1001 什么时候发货？").await;
+    let second = second_ticket(&t, &widget, &visitor, first, "还是 1001 的问题").await;
+    let (status, _) = body(
+        t.post(
+            &format!("/api/v1/conversations/{second}/merge"),
+            &t.admin_token,
+            &json!({ "from": first }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let admin = crate::ui::Session::admin(&t).await;
+    let fields = [
+        ("subject", "催发货"),
+        ("ticket_type", "inquiry"),
+        ("priority", "high"),
+        ("category", ""),
+        ("reason_code", ""),
+    ];
+    let path = format!("/app/conversations/{first}/ticket");
+    let (status, _, text) = admin.post(&t, &path, &fields).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{text}");
+    let number = kefu_domain::ticket::ticket_number(second);
+    assert!(text.contains(&format!("#{number}")), "{text}");
+}

@@ -664,7 +664,7 @@ async fn the_ticket_panel_classifies_and_hands_off_and_the_department_answers_fr
             ],
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let row: Value = t
         .get(&format!("/api/v1/conversations/{id}"), &t.admin_token)
         .await

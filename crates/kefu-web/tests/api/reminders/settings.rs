@@ -201,7 +201,7 @@ async fn admins_set_reminders_and_quiet_hours_on_the_store_settings_page() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.text().await.unwrap().contains("22:00 or 08:30"),
         "the translated reason"
