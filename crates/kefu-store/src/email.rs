@@ -390,28 +390,33 @@ pub struct NewEmailMessage<'a> {
 }
 
 pub async fn insert_message(tx: &mut Tx, m: &NewEmailMessage<'_>) -> StoreResult<()> {
+    insert_messages(tx, std::slice::from_ref(m)).await
+}
+
+/// Remembers many mails in a few multi-row statements (a fetched batch at its end).
+pub async fn insert_messages(tx: &mut Tx, mails: &[NewEmailMessage<'_>]) -> StoreResult<()> {
     let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-    tx.execute(
-        &Query::insert()
-            .into_table(M::Table)
-            .columns([
-                M::MessageId,
-                M::InboxId,
-                M::ConversationId,
-                M::Direction,
-                M::RfcMessageId,
-                M::InReplyTo,
-                M::Subject,
-                M::FromAddress,
-                M::ToAddresses,
-                M::CcAddresses,
-                M::Html,
-                M::FullText,
-                M::Automatic,
-                M::Delivery,
-                M::CreatedAt,
-            ])
-            .values_panic([
+    for chunk in mails.chunks(200) {
+        let mut q = Query::insert();
+        q.into_table(M::Table).columns([
+            M::MessageId,
+            M::InboxId,
+            M::ConversationId,
+            M::Direction,
+            M::RfcMessageId,
+            M::InReplyTo,
+            M::Subject,
+            M::FromAddress,
+            M::ToAddresses,
+            M::CcAddresses,
+            M::Html,
+            M::FullText,
+            M::Automatic,
+            M::Delivery,
+            M::CreatedAt,
+        ]);
+        for m in chunk {
+            q.values_panic([
                 m.message_id.into(),
                 m.inbox_id.into(),
                 m.conversation_id.into(),
@@ -427,10 +432,10 @@ pub async fn insert_message(tx: &mut Tx, m: &NewEmailMessage<'_>) -> StoreResult
                 m.automatic.into(),
                 m.delivery.into(),
                 m.now.into(),
-            ])
-            .take(),
-    )
-    .await?;
+            ]);
+        }
+        tx.execute(&q).await?;
+    }
     Ok(())
 }
 

@@ -343,11 +343,18 @@ async fn store_all(
         known: Known::read(&mut tx, inbox.id, mails).await?,
         blocklist,
         new_contacts: Vec::new(),
+        rows: Vec::new(),
     };
     let mut out = Vec::with_capacity(mails.len());
-    for m in mails {
-        out.push(store_mail(app, &mut tx, inbox, m, &mut batch).await?);
+    for (index, m) in mails.iter().enumerate() {
+        out.push(store_mail(app, &mut tx, inbox, m, index, &mut batch).await?);
     }
+    let rows: Vec<NewEmailMessage> = batch
+        .rows
+        .iter()
+        .map(|r| r.new_row(inbox, &mails[r.prepared]))
+        .collect();
+    store::insert_messages(&mut tx, &rows).await?;
     crate::merge::index_contacts(&mut tx, &batch.new_contacts).await?;
     commit(app, tx).await?;
     Ok(out)
@@ -360,6 +367,41 @@ struct Batch {
     blocklist: Vec<String>,
     /// Contacts created for new senders (their duplicate keys are written once, at the end).
     new_contacts: Vec<i64>,
+    /// The mail rows of the stored mails, written together at the end.
+    rows: Vec<MailRow>,
+}
+
+/// A stored mail's `email_messages` row, waiting for the end of its batch.
+struct MailRow {
+    /// Its place in the batch.
+    prepared: usize,
+    message_id: i64,
+    conversation_id: i64,
+    to: Vec<String>,
+    cc: Vec<String>,
+    now: i64,
+}
+
+impl MailRow {
+    fn new_row<'a>(&'a self, inbox: &InboxRow, p: &'a Prepared) -> NewEmailMessage<'a> {
+        NewEmailMessage {
+            message_id: self.message_id,
+            inbox_id: inbox.id,
+            conversation_id: self.conversation_id,
+            direction: "in",
+            rfc_message_id: &p.rfc,
+            in_reply_to: p.mail.in_reply_to.first().map(String::as_str),
+            subject: &p.mail.subject,
+            from_address: p.mail.from.as_ref().map(|m| m.address.as_str()),
+            to: &self.to,
+            cc: &self.cc,
+            html: p.mail.html.as_ref().map(|h| h.as_str()),
+            full_text: Some(&p.mail.text),
+            automatic: p.mail.auto.map(automatic_kind),
+            delivery: None,
+            now: self.now,
+        }
+    }
 }
 
 async fn store_mail(
@@ -367,6 +409,7 @@ async fn store_mail(
     tx: &mut Tx,
     inbox: &InboxRow,
     prepared: &Prepared,
+    index: usize,
     batch: &mut Batch,
 ) -> AppResult<Ingested> {
     let Prepared { mail, rfc, files } = prepared;
@@ -433,27 +476,15 @@ async fn store_mail(
     let addresses = |list: &[kefu_channels::email::Mailbox]| -> Vec<String> {
         list.iter().map(|m| m.address.clone()).collect()
     };
-    store::insert_message(
-        tx,
-        &NewEmailMessage {
-            message_id: message.id,
-            inbox_id: inbox.id,
-            conversation_id: conversation.id,
-            direction: "in",
-            rfc_message_id: rfc,
-            in_reply_to: mail.in_reply_to.first().map(String::as_str),
-            subject: &mail.subject,
-            from_address: mail.from.as_ref().map(|m| m.address.as_str()),
-            to: &addresses(&mail.to),
-            cc: &addresses(&mail.cc),
-            html: mail.html.as_ref().map(|h| h.as_str()),
-            full_text: Some(&mail.text),
-            automatic: mail.auto.map(automatic_kind),
-            delivery: None,
-            now: now_ms(),
-        },
-    )
-    .await?;
+    // Written with the batch's other mails at its end (nothing in the batch reads it back).
+    batch.rows.push(MailRow {
+        prepared: index,
+        message_id: message.id,
+        conversation_id: conversation.id,
+        to: addresses(&mail.to),
+        cc: addresses(&mail.cc),
+        now: now_ms(),
+    });
     batch.known.stored(rfc, message.id, conversation.id);
     Ok(Ingested::Stored {
         message_id: message.id,
