@@ -68,3 +68,6 @@ sla-met = met
 sla-breached = breached
 sla-paused = paused (waiting on the customer)
 sla-warned = warning
+error-ticket_merged = This ticket was merged into #{ $number }; work on that one.
+error-complaint_closed = This complaint is closed; open a new ticket for anything further.
+error-complaint_exists = This ticket already has a complaint.

@@ -68,3 +68,6 @@ sla-met = 已达标
 sla-breached = 已超时
 sla-paused = 已暂停（等待客户）
 sla-warned = 预警
+error-ticket_merged = 这个工单已合并到 #{ $number }，请在那个工单上处理。
+error-complaint_closed = 这条投诉已结案；如有新问题请另开工单。
+error-complaint_exists = 这个工单已经登记了投诉。

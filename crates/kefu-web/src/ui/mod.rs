@@ -29,6 +29,7 @@ use crate::extract::UiActor;
 use crate::state::AppState;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use fluent_bundle::FluentValue;
 use kefu_domain::UiLocale;
 use serde::Serialize;
 
@@ -99,7 +100,26 @@ pub fn error_text(state: &AppState, locale: UiLocale, e: &kefu_app::AppError) ->
         E::TooManyAttempts { .. } => "error-too_many_attempts".into(),
         _ => "error-internal".into(),
     };
-    let text = state.i18n.text(locale, &key, &[]);
+    // A conflict names the record it is about (a merged ticket's survivor …): its id and
+    // ticket number are there for the sentence.
+    let about = match e {
+        E::Conflict {
+            existing_id: Some(id),
+            ..
+        } => Some((
+            id.to_string(),
+            kefu_domain::ticket::ticket_number(*id).to_string(),
+        )),
+        _ => None,
+    };
+    let args: Vec<(&str, FluentValue<'_>)> = match &about {
+        Some((id, number)) => vec![
+            ("id", FluentValue::from(id.as_str())),
+            ("number", FluentValue::from(number.as_str())),
+        ],
+        None => Vec::new(),
+    };
+    let text = state.i18n.text(locale, &key, &args);
     if text == key { e.to_string() } else { text }
 }
 

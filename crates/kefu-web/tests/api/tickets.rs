@@ -462,4 +462,11 @@ async fn changing_a_merged_ticket_from_its_page_says_where_it_went_with_409() {
     assert_eq!(status, StatusCode::CONFLICT, "{text}");
     let number = kefu_domain::ticket::ticket_number(second);
     assert!(text.contains(&format!("#{number}")), "{text}");
+    t.set_locale("admin@shop.test", "zh-CN").await;
+    let (status, _, text) = admin.post(&t, &path, &fields).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        text.contains(&format!("已合并到 #{number}")),
+        "in the agent's language: {text}"
+    );
 }
