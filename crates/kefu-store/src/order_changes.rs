@@ -4,7 +4,7 @@
 
 use crate::orders::Address;
 use crate::schema::{OrderChanges, Orders, Stores};
-use crate::{Db, JsonText, StoreResult, Tx};
+use crate::{Db, JsonText, StoreResult, Tx, WriterRow};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::Serialize;
 
@@ -38,25 +38,9 @@ crate::record! {
 }
 
 crate::record! {
-    /// A change as the packing team's list shows it: with its order and store.
+    /// The order a change is on, as the packing team's list shows it beside the change.
     #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
-    pub struct PackingChangeRow {
-        pub id: i64,
-        pub order_id: i64,
-        pub kind: String,
-        pub description: String,
-        #[schema(value_type = Option<crate::orders::Address>)]
-        pub new_address: Option<JsonText<Address>>,
-        pub flag: String,
-        pub conversation_id: Option<i64>,
-        pub created_by: Option<i64>,
-        pub created_at: i64,
-        pub warehouse_sent_at: Option<i64>,
-        pub warehouse_error: Option<String>,
-        pub acknowledged_by: Option<i64>,
-        pub acknowledged_at: Option<i64>,
-        pub buyer_message_id: Option<i64>,
-        pub buyer_task_id: Option<i64>,
+    pub struct ChangeOrder {
         pub order_number: String,
         pub store_id: i64,
         pub store_name: String,
@@ -64,6 +48,26 @@ crate::record! {
         /// The order's address as it arrived (the change's `new_address` replaces it).
         #[schema(value_type = Option<crate::orders::Address>)]
         pub address: Option<JsonText<Address>>,
+    }
+}
+
+/// A change with its order and store: one row of the packing list.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema, sqlx::FromRow)]
+pub struct PackingChangeRow {
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub change: OrderChangeRow,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub order: ChangeOrder,
+}
+
+impl WriterRow for PackingChangeRow {
+    fn from_writer_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            change: OrderChangeRow::from_writer_row(row)?,
+            order: ChangeOrder::from_writer_row(row)?,
+        })
     }
 }
 

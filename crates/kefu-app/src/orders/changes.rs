@@ -154,10 +154,10 @@ pub async fn acknowledge_change(
     };
     let now = now_ms();
     let mut tx = app.db.begin().await?;
-    order_changes::acknowledge(&mut tx, id, actor.user_id, now)
+    let mut done = order_changes::acknowledge(&mut tx, id, actor.user_id, now)
         .await?
         .ok_or_else(gone)?;
-    let (mut message_id, mut task_id, mut conversation) = (None, None, change.conversation_id);
+    let mut conversation = change.conversation_id;
     if let Some(text) = &notice {
         let client_id = format!("order-change-done:{id}");
         let title = format!("{} · {}", order.order_number, change.description);
@@ -177,12 +177,12 @@ pub async fn acknowledge_change(
         )
         .await?;
         order_changes::record_buyer_notice(&mut tx, id, told.message_id, told.task_id).await?;
-        (message_id, task_id) = (told.message_id, told.task_id);
+        (done.buyer_message_id, done.buyer_task_id) = (told.message_id, told.task_id);
         conversation = told.conversation.map(|c| c.id).or(conversation);
     }
     let payload = json!({
         "order_id": change.order_id, "change_id": id, "by": actor.user_id,
-        "message_id": message_id, "task_id": task_id,
+        "message_id": done.buyer_message_id, "task_id": done.buyer_task_id,
     });
     append(
         app,
@@ -195,7 +195,7 @@ pub async fn acknowledge_change(
     )
     .await?;
     commit(app, tx).await?;
-    order_changes::find(&app.db, id).await?.ok_or_else(gone)
+    Ok(done)
 }
 
 /// The words telling the buyer a change is done: the store's own, else kefu's in the
@@ -299,7 +299,8 @@ pub async fn packing_list(
     let mut rows = order_changes::packing_list(&app.db, &f, limit).await?;
     if crate::privacy::masks_for(actor) {
         for r in &mut rows {
-            for a in [&mut r.new_address, &mut r.address].into_iter().flatten() {
+            let addresses = [&mut r.change.new_address, &mut r.order.address];
+            for a in addresses.into_iter().flatten() {
                 a.0.phone =
                     a.0.phone
                         .as_deref()
@@ -326,7 +327,7 @@ pub async fn export_changes(
     loop {
         let page = order_changes::packing_list(&app.db, &f, 500).await?;
         let full = page.len() == 500;
-        f.cursor = page.last().map(|c| c.id);
+        f.cursor = page.last().map(|c| c.change.id);
         rows.extend(page.iter().map(|c| line(c, language, english)));
         if !full || rows.len() >= EXPORT_MAX {
             break;
@@ -430,14 +431,15 @@ fn when(ms: Option<i64>, english: bool) -> String {
     }
 }
 
-fn line(c: &PackingChangeRow, language: &str, english: bool) -> Vec<String> {
+fn line(row: &PackingChangeRow, language: &str, english: bool) -> Vec<String> {
+    let (c, o) = (&row.change, &row.order);
     let new = c.new_address.as_ref().map(|a| &a.0);
-    let old = c.address.as_ref().map(|a| &a.0);
+    let old = o.address.as_ref().map(|a| &a.0);
     let shown = new.or(old);
     vec![
         c.id.to_string(),
-        c.store_name.clone(),
-        c.order_number.clone(),
+        o.store_name.clone(),
+        o.order_number.clone(),
         kind_label(&c.kind, english).to_owned(),
         c.description.clone(),
         shown.and_then(|a| a.recipient.clone()).unwrap_or_default(),

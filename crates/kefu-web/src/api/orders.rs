@@ -22,7 +22,7 @@ use kefu_app::orders::{
     self, BatchReport, BuyerInput, HandleRef, ItemInput, OrderInput, Outcome, RowResult,
     WebhookPayload, WebhookReport, WebhookShipment, WebhookShipmentResult,
 };
-use kefu_store::order_changes::{OrderChangeRow, PackingChangeRow};
+use kefu_store::order_changes::{ChangeOrder, OrderChangeRow, PackingChangeRow};
 use kefu_store::orders::{Address, OrderItemRow, OrderRow};
 use kefu_store::shipments::{ShipmentRow, TrackingEventRow};
 use serde::Deserialize;
@@ -80,7 +80,7 @@ pub fn routes() -> Router<AppState> {
         OrderBatch, ShipmentInput, TrackingEventInput, ShipmentOutcome, TrackingUpdate, EventsInput,
         WebhookPayload, WebhookShipment, WebhookReport, WebhookShipmentResult, OrderRow,
         OrderItemRow, OrderDetail, ShipmentView, ShipmentRow, TrackingEventRow, OrderChangeRow,
-        ChangeInput, AcknowledgeInput, PackingChangeRow, Page<OrderRow>, Page<PackingChangeRow>
+        ChangeInput, AcknowledgeInput, PackingChangeRow, ChangeOrder, Page<OrderRow>, Page<PackingChangeRow>
     ))
 )]
 pub struct OrdersApi;
@@ -270,7 +270,7 @@ pub async fn list_order_changes(
 ) -> ApiResult<Json<Page<PackingChangeRow>>> {
     let limit = page_limit(p.limit);
     let rows = changes::packing_list(&s.app, &actor, &q, limit).await?;
-    Ok(Json(Page::new(rows, limit, |c| c.id.to_string())))
+    Ok(Json(Page::new(rows, limit, |c| c.change.id.to_string())))
 }
 
 /// The packing list as .xlsx (default) or .csv for the warehouse (audited).
