@@ -8,7 +8,7 @@ use crate::schema::{
     OrderChanges, Orders, Outreach, Reviews, TimelineEntries,
 };
 use crate::{StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, Iden, Query};
 
 /// What an erasure removed, for the audit entry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -115,83 +115,86 @@ pub async fn erase_contact(
                 .take(),
         )
         .await?;
-    tx.execute(
-        &Query::update()
-            .table(Reviews::Table)
-            .values([
-                (Reviews::Body, Option::<String>::None.into()),
-                (Reviews::Images, "[]".into()),
-            ])
-            .and_where(Expr::col(Reviews::ContactId).eq(id))
-            .take(),
+    let theirs = Expr::col(Reviews::ContactId).eq(id);
+    blank(
+        tx,
+        Reviews::Table,
+        [(Reviews::Body, none()), (Reviews::Images, "[]".into())],
+        theirs,
     )
     .await?;
-    tx.execute(
-        &Query::update()
-            .table(Outreach::Table)
-            .value(Outreach::OfferText, Option::<String>::None)
-            .and_where(Expr::col(Outreach::ContactId).eq(id))
-            .take(),
-    )
-    .await?;
+    let theirs = Expr::col(Outreach::ContactId).eq(id);
+    blank(tx, Outreach::Table, [(Outreach::OfferText, none())], theirs).await?;
     erase_mail_and_orders(tx, id, placeholder).await?;
     Ok(out)
 }
 
+/// NULL, for `blank`.
+fn none() -> Expr {
+    Option::<String>::None.into()
+}
+
+/// Overwrites columns of the rows of `table` that `which` selects.
+async fn blank<T: Iden + Copy + 'static, const N: usize>(
+    tx: &mut Tx,
+    table: T,
+    values: [(T, Expr); N],
+    which: Expr,
+) -> StoreResult<u64> {
+    tx.execute(
+        &Query::update()
+            .table(table)
+            .values(values)
+            .and_where(which)
+            .take(),
+    )
+    .await
+}
+
 async fn erase_mail_and_orders(tx: &mut Tx, id: i64, placeholder: &str) -> StoreResult<()> {
-    let theirs = Query::select()
+    let conversations = Query::select()
         .column(Conversations::Id)
         .from(Conversations::Table)
         .and_where(Expr::col(Conversations::ContactId).eq(id))
         .take();
-    tx.execute(
-        &Query::update()
-            .table(EmailMessages::Table)
-            .values([
-                (EmailMessages::Html, Option::<String>::None.into()),
-                (EmailMessages::FullText, Option::<String>::None.into()),
-                (EmailMessages::FromAddress, Option::<String>::None.into()),
-                (EmailMessages::ToAddresses, "[]".into()),
-                (EmailMessages::CcAddresses, "[]".into()),
-            ])
-            .and_where(Expr::col(EmailMessages::ConversationId).in_subquery(theirs))
-            .take(),
-    )
-    .await?;
-    let their_orders = Query::select()
+    let mails = [
+        (EmailMessages::Html, none()),
+        (EmailMessages::FullText, none()),
+        (EmailMessages::FromAddress, none()),
+        (EmailMessages::ToAddresses, "[]".into()),
+        (EmailMessages::CcAddresses, "[]".into()),
+    ];
+    let theirs = Expr::col(EmailMessages::ConversationId).in_subquery(conversations);
+    blank(tx, EmailMessages::Table, mails, theirs).await?;
+    let orders = Query::select()
         .column(Orders::Id)
         .from(Orders::Table)
         .and_where(Expr::col(Orders::ContactId).eq(id))
         .take();
-    tx.execute(
-        &Query::update()
-            .table(OrderChanges::Table)
-            .values([
-                (OrderChanges::Description, "".into()),
-                (OrderChanges::NewAddress, Option::<String>::None.into()),
-            ])
-            .and_where(Expr::col(OrderChanges::OrderId).in_subquery(their_orders))
-            .take(),
+    let changes = [
+        (OrderChanges::Description, "".into()),
+        (OrderChanges::NewAddress, none()),
+    ];
+    let theirs = Expr::col(OrderChanges::OrderId).in_subquery(orders);
+    blank(tx, OrderChanges::Table, changes, theirs).await?;
+    let buyer = [
+        (Orders::BuyerName, placeholder.into()),
+        (Orders::Address, none()),
+        (Orders::BuyerRemark, none()),
+    ];
+    blank(
+        tx,
+        Orders::Table,
+        buyer,
+        Expr::col(Orders::ContactId).eq(id),
     )
     .await?;
-    tx.execute(
-        &Query::update()
-            .table(Orders::Table)
-            .values([
-                (Orders::BuyerName, placeholder.into()),
-                (Orders::Address, Option::<String>::None.into()),
-                (Orders::BuyerRemark, Option::<String>::None.into()),
-            ])
-            .and_where(Expr::col(Orders::ContactId).eq(id))
-            .take(),
-    )
-    .await?;
-    tx.execute(
-        &Query::update()
-            .table(AfterSalesCases::Table)
-            .value(AfterSalesCases::Description, Option::<String>::None)
-            .and_where(Expr::col(AfterSalesCases::ContactId).eq(id))
-            .take(),
+    let theirs = Expr::col(AfterSalesCases::ContactId).eq(id);
+    blank(
+        tx,
+        AfterSalesCases::Table,
+        [(AfterSalesCases::Description, none())],
+        theirs,
     )
     .await?;
     Ok(())
