@@ -20,12 +20,14 @@ pub use language::detect as detect_language;
 
 use crate::events::{append, commit};
 use crate::{App, AppError, AppResult};
-use kefu_domain::routing::{Candidate, Facts, Strategy, choose};
+use kefu_domain::routing::{Candidate, Conditions, Facts, Strategy, choose};
 use kefu_domain::time::now_ms;
 use kefu_store::conversations::{self, ConversationRow};
+use kefu_store::routing::RuleRow;
 use kefu_store::routing::queue::{self, CandidateRow, Waiting};
 use kefu_store::{StoreError, Tx, teams};
 use serde_json::json;
+use std::sync::Arc;
 
 /// The most waiting conversations one drain looks at; a longer queue drains over
 /// several passes (each free-up and the periodic sweep start one).
@@ -48,16 +50,21 @@ pub(crate) async fn route_arrival(
     if !created && !came_back {
         return Ok(conversation);
     }
-    let language = detect_language(text);
+    let rules = arrival_rules(tx).await?;
     let mut facts = Facts::new(conversation.inbox_id).with_text(text);
-    facts.language = language.map(str::to_owned);
-    facts.member_level = queue::member_level(tx, conversation.contact_id).await?;
+    // The language and the customer's level are looked up only when a rule asks.
+    let asks = |f: fn(&Conditions) -> bool| rules.iter().any(|r| f(&r.conditions.0));
+    if asks(|c| !c.languages.is_empty()) {
+        facts.language = detect_language(text).map(str::to_owned);
+    }
+    if asks(|c| !c.member_levels.is_empty()) {
+        facts.member_level = queue::member_level(tx, conversation.contact_id).await?;
+    }
     // Known when the customer comes back to a classified ticket; a new conversation is
     // routed before anyone (or any rule) has set its type.
     facts.ticket_type = conversation.ticket_type.clone();
-    let rules = kefu_store::routing::rules(tx).await?;
-    let (team_id, skills) = match rules.into_iter().find(|r| r.conditions.0.matches(&facts)) {
-        Some(rule) => (rule.team_id, rule.required_skills.0),
+    let (team_id, skills) = match rules.iter().find(|r| r.conditions.0.matches(&facts)) {
+        Some(rule) => (rule.team_id, rule.required_skills.0.clone()),
         None => match conversation.team_id {
             Some(team) => (team, Vec::new()),
             None => return Ok(conversation),
@@ -65,6 +72,10 @@ pub(crate) async fn route_arrival(
     };
     let Some((strategy, cursor)) = queue::lock_team(tx, team_id).await? else {
         return Ok(conversation);
+    };
+    let language = match facts.language.as_deref() {
+        Some(known) => Some(known),
+        None => detect_language(text),
     };
     let waiting = Waiting {
         team_id,
@@ -76,6 +87,20 @@ pub(crate) async fn route_arrival(
     conversations::find_in_tx(tx, conversation.id)
         .await?
         .ok_or(AppError::NotFound("conversation"))
+}
+
+/// The routing rules as arrivals read them: once per transaction, so a batch of mail
+/// asks the database once.
+#[derive(Clone)]
+struct ArrivalRules(Arc<Vec<RuleRow>>);
+
+async fn arrival_rules(tx: &mut Tx) -> AppResult<Arc<Vec<RuleRow>>> {
+    if let Some(ArrivalRules(rules)) = tx.memo() {
+        return Ok(rules);
+    }
+    let rules = Arc::new(kefu_store::routing::rules(tx).await?);
+    tx.remember(ArrivalRules(rules.clone()));
+    Ok(rules)
 }
 
 /// Gives the team's waiting conversations, oldest first, to agents with room, while

@@ -14,6 +14,7 @@ use kefu_store::sla_clocks::{self, ClockRow};
 use kefu_store::sla_policies::PolicyRow;
 use kefu_store::{Tx, jobs};
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Checks a clock at its warning or due time.
@@ -191,7 +192,7 @@ pub(crate) async fn on_message(
 /// Starts a new ticket's clocks under the first policy that matches it; `false` when
 /// none matched.
 async fn start(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<bool> {
-    let policies = kefu_store::sla_policies::list_enabled_in_tx(tx).await?;
+    let policies = enabled_policies(tx).await?;
     if policies.is_empty() {
         return Ok(false);
     }
@@ -207,6 +208,20 @@ async fn start(tx: &mut Tx, row: &ConversationRow, now: i64) -> AppResult<bool> 
         }
     }
     Ok(true)
+}
+
+/// The enabled policies as the message path reads them: once per transaction, so a
+/// batch of mail asks the database once, not once per mail.
+#[derive(Clone)]
+struct EnabledPolicies(Arc<Vec<PolicyRow>>);
+
+async fn enabled_policies(tx: &mut Tx) -> AppResult<Arc<Vec<PolicyRow>>> {
+    if let Some(EnabledPolicies(policies)) = tx.memo() {
+        return Ok(policies);
+    }
+    let policies = Arc::new(kefu_store::sla_policies::list_enabled_in_tx(tx).await?);
+    tx.remember(EnabledPolicies(policies.clone()));
+    Ok(policies)
 }
 
 /// The ticket's status changed (or may have): clocks pause while it waits on the

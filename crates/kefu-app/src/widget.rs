@@ -234,6 +234,8 @@ pub(crate) struct Arrival<'a> {
     pub automatic: bool,
     /// Files it carries, their blobs already stored.
     pub files: &'a [StoredFile],
+    /// The ticket subject a conversation it opens gets (a mail's subject line).
+    pub subject: Option<&'a str>,
 }
 
 /// What an arrival left: the conversation as it is now, the message, and whether the
@@ -247,7 +249,7 @@ pub(crate) async fn arrive(app: &App, tx: &mut Tx, a: &Arrival<'_>) -> AppResult
     let (conversation, created) = match a.thread {
         Thread::Latest => open_conversation(tx, a.inbox, a.contact_id).await?,
         Thread::Into(ref row) => ((**row).clone(), false),
-        Thread::New => new_conversation(tx, a.inbox, a.contact_id).await?,
+        Thread::New => new_conversation(tx, a.inbox, a.contact_id, a.subject).await?,
     };
     // Routing first: its locks come before the event log's (see routing.rs).
     let conversation =
@@ -342,6 +344,7 @@ async fn receive(
         thread: Thread::Latest,
         automatic: false,
         files,
+        subject: None,
     };
     let posted = match arrive(app, &mut tx, &arrival).await? {
         Ok((_, message, _)) => Posted {
@@ -368,7 +371,7 @@ async fn open_conversation(
     if let Some(row) = conversations::latest_row_for_contact(tx, inbox.id, contact_id).await? {
         return Ok((row, false));
     }
-    new_conversation(tx, inbox, contact_id).await
+    new_conversation(tx, inbox, contact_id, None).await
 }
 
 /// A new conversation for the contact in this inbox, on their timeline.
@@ -376,9 +379,10 @@ async fn new_conversation(
     tx: &mut Tx,
     inbox: &InboxRow,
     contact_id: i64,
+    subject: Option<&str>,
 ) -> AppResult<(ConversationRow, bool)> {
     let now = now_ms();
-    let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, now).await?;
+    let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, subject, now).await?;
     let entry = kefu_store::timeline::NewEntry {
         kind: "conversation",
         ref_id: Some(id),

@@ -130,11 +130,14 @@ fn select() -> SelectStatement {
         .take()
 }
 
+/// Opens a conversation (with its ticket subject, when the first message brings one: a
+/// mail's subject line) and returns its id.
 pub async fn insert(
     tx: &mut Tx,
     inbox_id: i64,
     contact_id: i64,
     team_id: Option<i64>,
+    subject: Option<&str>,
     now: i64,
 ) -> StoreResult<i64> {
     let (id,): (i64,) = tx
@@ -147,6 +150,7 @@ pub async fn insert(
                     Conversations::Status,
                     Conversations::Priority,
                     Conversations::TeamId,
+                    Conversations::Subject,
                     Conversations::LastActivityAt,
                     Conversations::CreatedAt,
                     Conversations::UpdatedAt,
@@ -157,6 +161,7 @@ pub async fn insert(
                     "open".into(),
                     "normal".into(),
                     team_id.into(),
+                    subject.into(),
                     now.into(),
                     now.into(),
                     now.into(),
@@ -181,6 +186,21 @@ pub async fn find_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Option<Conversation
     tx.fetch_optional(
         &select()
             .and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id))
+            .take(),
+    )
+    .await
+}
+
+/// Several conversations by id, in one query (in no particular order).
+pub async fn find_many_in_tx(tx: &mut Tx, ids: &[i64]) -> StoreResult<Vec<ConversationRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    tx.fetch_all(
+        &select()
+            .and_where(
+                Expr::col((Conversations::Table, Conversations::Id)).is_in(ids.iter().copied()),
+            )
             .take(),
     )
     .await

@@ -235,14 +235,14 @@ macro_rules! on_pool {
 
 macro_rules! on_tx {
     ($tx:expr, $stmt:expr, |$q:ident, $sql:ident, $vals:ident| $body:expr) => {
-        match $tx {
-            Tx::Sqlite(_) => unreachable!("the writer's statements run in writer_query"),
-            Tx::SqliteRead(t) => {
+        match &mut $tx.conn {
+            Conn::Sqlite(_) => unreachable!("the writer's statements run in writer_query"),
+            Conn::SqliteRead(t) => {
                 let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
                 let $q = &mut **t;
                 $body
             }
-            Tx::Postgres(t, _) => {
+            Conn::Postgres(t, _) => {
                 let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
                 let $q = &mut **t;
                 $body
@@ -342,18 +342,18 @@ impl Db {
     }
 
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(match self {
-            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
-            Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?, Vec::new()),
-        })
+        Ok(Tx::on(match self {
+            Db::Sqlite { writer, .. } => Conn::Sqlite(writer.begin().await?),
+            Db::Postgres { pool, .. } => Conn::Postgres(pool.begin().await?, Vec::new()),
+        }))
     }
 
     /// A read-only transaction: on SQLite it uses a reader, not the one writer.
     pub async fn begin_read(&self) -> StoreResult<Tx> {
-        Ok(match self {
-            Db::Sqlite { read, .. } => Tx::SqliteRead(read.begin().await?),
-            Db::Postgres { pool, .. } => Tx::Postgres(pool.begin().await?, Vec::new()),
-        })
+        Ok(Tx::on(match self {
+            Db::Sqlite { read, .. } => Conn::SqliteRead(read.begin().await?),
+            Db::Postgres { pool, .. } => Conn::Postgres(pool.begin().await?, Vec::new()),
+        }))
     }
 
     pub async fn fetch_all<T: Record>(&self, stmt: &impl SqlxBinder) -> StoreResult<Vec<T>> {
@@ -435,7 +435,17 @@ impl Db {
 }
 
 /// A transaction on either database. Dropping it without `commit` rolls back.
-pub enum Tx {
+pub struct Tx {
+    pub(crate) conn: Conn,
+    memo: Memo,
+}
+
+/// Reads a transaction keeps for its own later statements (see [`Tx::memo`]).
+#[derive(Default)]
+struct Memo(std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any + Send + Sync>>);
+
+/// The connection a [`Tx`] runs on.
+pub(crate) enum Conn {
     /// A write transaction on SQLite's shared writer (see `writer.rs`).
     Sqlite(WriteTx),
     /// A read-only transaction on one of SQLite's readers.
@@ -449,18 +459,44 @@ pub enum Tx {
 }
 
 impl Tx {
-    pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) | Tx::SqliteRead(_) => Backend::Sqlite,
-            Tx::Postgres(..) => Backend::Postgres,
+    fn on(conn: Conn) -> Self {
+        Tx {
+            conn,
+            memo: Memo::default(),
         }
     }
 
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            Conn::Sqlite(_) | Conn::SqliteRead(_) => Backend::Sqlite,
+            Conn::Postgres(..) => Backend::Postgres,
+        }
+    }
+
+    /// A value this transaction read earlier and kept with [`Tx::remember`], by its type.
+    /// For reads that many statements of one transaction repeat and none of them changes
+    /// (the enabled SLA policies, the routing rules): the transaction then sees them as
+    /// they were at its first read, the way a batch of mail is stored.
+    pub fn memo<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.memo
+            .0
+            .get(&std::any::TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+            .cloned()
+    }
+
+    /// Keeps a value for [`Tx::memo`] until the transaction ends.
+    pub fn remember<T: Clone + Send + Sync + 'static>(&mut self, value: T) {
+        self.memo
+            .0
+            .insert(std::any::TypeId::of::<T>(), Box::new(value));
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::SqliteRead(t) => t.commit().await?,
-            Tx::Postgres(mut t, events) => {
+        match self.conn {
+            Conn::Sqlite(t) => t.commit().await?,
+            Conn::SqliteRead(t) => t.commit().await?,
+            Conn::Postgres(mut t, events) => {
                 crate::events::flush(&mut t, &events).await?;
                 t.commit().await?
             }
@@ -469,7 +505,7 @@ impl Tx {
     }
 
     pub async fn fetch_all<T: Record>(&mut self, stmt: &impl SqlxBinder) -> StoreResult<Vec<T>> {
-        if let Tx::Sqlite(t) = self {
+        if let Conn::Sqlite(t) = &mut self.conn {
             return writer_query(t.conn()?, stmt, usize::MAX);
         }
         on_tx!(self, stmt, |c, sql, vals| Ok(
@@ -483,7 +519,7 @@ impl Tx {
         &mut self,
         stmt: &impl SqlxBinder,
     ) -> StoreResult<Option<T>> {
-        if let Tx::Sqlite(t) = self {
+        if let Conn::Sqlite(t) = &mut self.conn {
             return Ok(writer_query(t.conn()?, stmt, 1)?.pop());
         }
         on_tx!(self, stmt, |c, sql, vals| Ok(
@@ -498,7 +534,7 @@ impl Tx {
     }
 
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> StoreResult<u64> {
-        if let Tx::Sqlite(t) = self {
+        if let Conn::Sqlite(t) = &mut self.conn {
             let conn = t.conn()?;
             writer_query::<()>(conn, stmt, 0)?;
             return Ok(conn.changes());
@@ -514,14 +550,14 @@ impl Tx {
 
     /// Runs SQL text that has no parameters (DDL, locks) on this transaction.
     pub async fn execute_raw(&mut self, sql: &str) -> StoreResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.conn()?.execute_batch(sql)?,
-            Tx::SqliteRead(t) => {
+        match &mut self.conn {
+            Conn::Sqlite(t) => t.conn()?.execute_batch(sql)?,
+            Conn::SqliteRead(t) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut **t)
                     .await?;
             }
-            Tx::Postgres(t, _) => {
+            Conn::Postgres(t, _) => {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&mut **t)
                     .await?;

@@ -105,7 +105,7 @@ pub(crate) async fn flush(
 
 /// Appends an event in the transaction (on PostgreSQL it is written at commit).
 pub async fn append(tx: &mut Tx, e: &NewEvent<'_>, notify_channel: &str) -> StoreResult<()> {
-    if let Tx::Postgres(_, pending) = tx {
+    if let crate::db::Conn::Postgres(_, pending) = &mut tx.conn {
         pending.push(PendingEvent {
             kind: e.kind.to_owned(),
             conversation_id: e.conversation_id,

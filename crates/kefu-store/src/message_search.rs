@@ -181,6 +181,27 @@ pub async fn set_subject_tokens(
     Ok(())
 }
 
+/// [`set_subject_tokens`] for several conversations in one statement.
+pub async fn set_subject_tokens_many(tx: &mut Tx, subjects: &[(i64, String)]) -> StoreResult<()> {
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(ConversationSubjects::Table)
+        .columns([ConversationSubjects::Id, ConversationSubjects::SearchTokens])
+        .on_conflict(
+            OnConflict::column(ConversationSubjects::Id)
+                .update_column(ConversationSubjects::SearchTokens)
+                .to_owned(),
+        );
+    for (id, tokens) in subjects {
+        insert.values_panic([(*id).into(), tokens.as_str().into()]);
+    }
+    tx.execute(&insert).await?;
+    Ok(())
+}
+
 /// The next `limit` messages after id `after` (id and body), for the backfill job.
 pub async fn messages_after(
     tx: &mut Tx,

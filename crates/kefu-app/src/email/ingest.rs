@@ -179,7 +179,7 @@ async fn thread_of(
     }
     let mut hops = 0;
     while let Some(id) = found {
-        let current = match row.take() {
+        let current = match row.take().or_else(|| known.row(id)) {
             Some(r) => r,
             None => match conversations::find_in_tx(tx, id).await? {
                 Some(r) => r,
@@ -344,6 +344,7 @@ async fn store_all(
         blocklist,
         new_contacts: Vec::new(),
         rows: Vec::new(),
+        subjects: Vec::new(),
     };
     let mut out = Vec::with_capacity(mails.len());
     for (index, m) in mails.iter().enumerate() {
@@ -355,6 +356,7 @@ async fn store_all(
         .map(|r| r.new_row(inbox, &mails[r.prepared]))
         .collect();
     store::insert_messages(&mut tx, &rows).await?;
+    kefu_store::message_search::set_subject_tokens_many(&mut tx, &batch.subjects).await?;
     crate::merge::index_contacts(&mut tx, &batch.new_contacts).await?;
     commit(app, tx).await?;
     Ok(out)
@@ -369,6 +371,8 @@ struct Batch {
     new_contacts: Vec<i64>,
     /// The mail rows of the stored mails, written together at the end.
     rows: Vec<MailRow>,
+    /// The search tokens of the subjects of the conversations the batch opened.
+    subjects: Vec<(i64, String)>,
 }
 
 /// A stored mail's `email_messages` row, waiting for the end of its batch.
@@ -450,6 +454,7 @@ async fn store_mail(
     };
     let body = visible_text(mail);
     let client_id = parse_client_id(None)?;
+    let subject: String = mail.subject.trim().chars().take(200).collect();
     let arrival = Arrival {
         inbox,
         contact_id,
@@ -458,6 +463,7 @@ async fn store_mail(
         thread,
         automatic: mail.auto.is_some(),
         files,
+        subject: Some(subject.as_str()).filter(|s| !s.is_empty()),
     };
     let (conversation, message, opened) = match arrive(app, tx, &arrival).await? {
         Ok(done) => done,
@@ -467,11 +473,10 @@ async fn store_mail(
             });
         }
     };
-    if opened && !mail.subject.trim().is_empty() {
-        let subject: String = mail.subject.trim().chars().take(200).collect();
-        if kefu_store::tickets::set_subject_if_empty(tx, conversation.id, &subject).await? == 1 {
-            crate::conversation_search::index_subject(tx, conversation.id, Some(&subject)).await?;
-        }
+    if opened && !subject.is_empty() {
+        // Its words are indexed with the batch's other new subjects at its end.
+        let tokens = crate::conversation_search::message_tokens(&subject);
+        batch.subjects.push((conversation.id, tokens));
     }
     let addresses = |list: &[kefu_channels::email::Mailbox]| -> Vec<String> {
         list.iter().map(|m| m.address.clone()).collect()

@@ -1002,6 +1002,133 @@ async fn a_fetched_batch_is_stored_in_one_go_threaded_within_itself_and_only_whi
 }
 
 #[tokio::test]
+async fn replies_in_a_later_batch_reopen_their_ticket_once_and_a_batchs_subjects_are_searchable() {
+    use kefu_app::email::ingest::{Cursor, Ingested, ingest_batch};
+    let t = TestApp::spawn().await;
+    let (inbox_id, _) = relay_inbox(&t, None).await;
+    let inbox = kefu_store::inboxes::find(&t.app().db, inbox_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = kefu_domain::time::now_ms();
+    assert!(
+        kefu_store::email::take_lease(&t.app().db, inbox_id, "me", now, now + 60_000)
+            .await
+            .unwrap()
+    );
+    let cursor = |uid| Cursor {
+        owner: "me",
+        uid_validity: 3,
+        uid,
+    };
+    let first = mail("b1@customer.test", "耳机退货申请", "耳机左边没声音", "");
+    let other = mail(
+        "b2@customer.test",
+        "Invoice request",
+        "Please send the invoice",
+        "",
+    );
+    let opened = ingest_batch(
+        t.app(),
+        &inbox,
+        &[(first.as_slice(), cursor(1)), (other.as_slice(), cursor(2))],
+    )
+    .await
+    .unwrap();
+    let Ingested::Stored {
+        conversation_id: ticket,
+        opened: true,
+        ..
+    } = opened[0]
+    else {
+        panic!("{opened:?}")
+    };
+    // The subjects a batch opened tickets with are found by their words.
+    assert_eq!(search_ids(&t, "退货申请").await, vec![ticket]);
+    assert_eq!(search_ids(&t, "INVOICE").await.len(), 1);
+
+    let (status, _) = body(
+        t.post(
+            &format!("/api/v1/conversations/{ticket}/status"),
+            &t.admin_token,
+            &json!({ "status": "resolved" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Two replies in one later batch: the first reopens the ticket, the second finds it
+    // open (not the resolved ticket the batch read at its start).
+    let again = |id: &str, text: &str| {
+        mail(
+            id,
+            "Re: 耳机退货申请",
+            text,
+            "In-Reply-To: <b1@customer.test>\r\n",
+        )
+    };
+    let (r1, r2) = (
+        again("b3@customer.test", "订单号 8841"),
+        again("b4@customer.test", "照片在附件"),
+    );
+    let replies = ingest_batch(
+        t.app(),
+        &inbox,
+        &[(r1.as_slice(), cursor(3)), (r2.as_slice(), cursor(4))],
+    )
+    .await
+    .unwrap();
+    for r in &replies {
+        assert!(
+            matches!(r, Ingested::Stored { conversation_id, opened: false, .. } if *conversation_id == ticket),
+            "{replies:?}"
+        );
+    }
+    let (status, row) = body(
+        t.get(&format!("/api/v1/conversations/{ticket}"), &t.admin_token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            row["status"].clone(),
+            row["messages_count"].clone(),
+            row["unread_count"].clone(),
+            row["subject"].clone()
+        ),
+        (json!("open"), json!(3), json!(3), json!("耳机退货申请")),
+        "{row}"
+    );
+    assert_eq!(
+        t.count("conversations").await,
+        2,
+        "replies open no conversation"
+    );
+}
+
+/// The ids of the conversations a search lists (one page).
+async fn search_ids(t: &TestApp, q: &str) -> Vec<i64> {
+    let q = kefu_web::extract::urlencode(q);
+    let (status, page) = body(
+        t.get(
+            &format!("/api/v1/conversations?view=all&q={q}"),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
 async fn a_new_sender_becomes_one_contact_per_batch_and_is_found_as_a_likely_duplicate() {
     use kefu_app::email::ingest::{Cursor, ingest_batch};
     let t = TestApp::spawn().await;

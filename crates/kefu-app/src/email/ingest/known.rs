@@ -1,8 +1,10 @@
 //! What storing a batch of mail looks up, read for the whole batch in two queries and
 //! kept up to date as its mails are stored: the Message-IDs kefu has in the inbox (for
-//! duplicates and threading) and the contacts of the senders' addresses.
+//! duplicates and threading), the conversations they thread into, and the contacts of
+//! the senders' addresses.
 
 use super::{Prepared, sender_address};
+use kefu_store::conversations::{self, ConversationRow};
 use kefu_store::email as store;
 use kefu_store::{StoreResult, Tx, contacts};
 use std::collections::HashMap;
@@ -12,6 +14,9 @@ pub(super) struct Known {
     mails: HashMap<String, (i64, i64)>,
     /// Email address → contact.
     senders: HashMap<String, i64>,
+    /// The conversations of `mails` as read at the batch's start; one a mail of the
+    /// batch was stored into is dropped (its counters and status moved on).
+    rows: HashMap<i64, ConversationRow>,
 }
 
 impl Known {
@@ -25,10 +30,18 @@ impl Known {
         }
         ids.sort_unstable();
         ids.dedup();
-        let mails = store::known_rfc_ids(tx, inbox_id, &ids)
+        let mails: HashMap<String, (i64, i64)> = store::known_rfc_ids(tx, inbox_id, &ids)
             .await?
             .into_iter()
             .map(|(rfc, message, conversation)| (rfc, (message, conversation)))
+            .collect();
+        let mut threads: Vec<i64> = mails.values().map(|(_, c)| *c).collect();
+        threads.sort_unstable();
+        threads.dedup();
+        let rows = conversations::find_many_in_tx(tx, &threads)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
             .collect();
         let addresses: Vec<String> = batch
             .iter()
@@ -40,7 +53,17 @@ impl Known {
             .await?
             .into_iter()
             .collect();
-        Ok(Self { mails, senders })
+        Ok(Self {
+            mails,
+            senders,
+            rows,
+        })
+    }
+
+    /// The conversation as read at the batch's start, unless a mail of the batch has
+    /// been stored into it since.
+    pub(super) fn row(&self, conversation: i64) -> Option<ConversationRow> {
+        self.rows.get(&conversation).cloned()
     }
 
     /// The message kefu stored for this Message-ID.
@@ -63,6 +86,7 @@ impl Known {
     /// A mail of the batch was stored: later ones see it as stored and can thread to it.
     pub(super) fn stored(&mut self, rfc: &str, message: i64, conversation: i64) {
         self.mails.insert(rfc.to_owned(), (message, conversation));
+        self.rows.remove(&conversation);
     }
 
     pub(super) fn new_sender(&mut self, address: &str, contact: i64) {
@@ -81,6 +105,7 @@ mod tests {
                 .map(|(rfc, m, c)| ((*rfc).to_owned(), (*m, *c)))
                 .collect(),
             senders: HashMap::new(),
+            rows: HashMap::new(),
         }
     }
 
