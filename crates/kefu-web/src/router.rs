@@ -173,7 +173,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::order_changes::routes())
         .merge(ui::stores::routes())
         .merge(ui::reviews::routes())
-        .merge(ui::after_sales::routes());
+        .merge(ui::after_sales::routes())
+        .merge(ui::choices::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

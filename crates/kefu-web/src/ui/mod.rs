@@ -5,6 +5,7 @@ pub mod after_sales;
 pub mod auth;
 pub mod automation;
 pub mod calendars;
+pub mod choices;
 pub mod conversations;
 pub mod customers;
 pub mod duplicates;

@@ -237,11 +237,15 @@ pub async fn set_inbox_calendar(
     inbox_page(&s, &ui, id, &headers, notice).await
 }
 
-async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
+/// The people page: users with their department, teams, and the admin's forms.
+pub(crate) async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
     let users = users::list_users(&s.app, &ui.actor)
         .await
         .unwrap_or_default();
     let teams = teams::list_teams(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
+    let departments = crate::ui::customers::choice_labels(&s.app, &ui.actor, "department")
         .await
         .unwrap_or_default();
     let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageUsers);
@@ -250,7 +254,10 @@ async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Respons
         "team.html",
         ui.actor.locale,
         Some(ui),
-        minijinja::context! { users, teams, error, can_manage, roles => ["agent", "supervisor", "manager", "admin"] },
+        minijinja::context! {
+            users, teams, departments, error, can_manage,
+            roles => ["agent", "supervisor", "manager", "admin"],
+        },
     )
 }
 
