@@ -2,6 +2,7 @@
 
 use crate::extract::UiActor;
 use crate::state::AppState;
+use crate::ui::customers::with_status;
 use crate::ui::{back, csrf_rejection, error_text, render};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -189,17 +190,23 @@ pub async fn update_inbox(
     if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
-    let notice = match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
-        Ok(_) => InboxNotice {
-            saved: true,
-            ..Default::default()
-        },
-        Err(e) => InboxNotice {
-            error: Some(error_text(&s, ui.actor.locale, &e)),
-            ..Default::default()
-        },
-    };
-    inbox_page(&s, &ui, id, &headers, notice).await
+    match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
+        Ok(_) => {
+            let saved = InboxNotice {
+                saved: true,
+                ..Default::default()
+            };
+            inbox_page(&s, &ui, id, &headers, saved).await
+        }
+        Err(e) => {
+            let refused = InboxNotice {
+                error: Some(error_text(&s, ui.actor.locale, &e)),
+                ..Default::default()
+            };
+            let page = inbox_page(&s, &ui, id, &headers, refused).await;
+            with_status(page, Some(&e))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -414,7 +421,10 @@ pub async fn set_availability(
         .unwrap_or_else(|| "/app/profile".into());
     match users::set_availability(&s.app, &ui.actor, &f.value).await {
         Ok(_) => back(&back_to),
-        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
+        Err(e) => {
+            let page = profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await;
+            with_status(page, Some(&e))
+        }
     }
 }
 
