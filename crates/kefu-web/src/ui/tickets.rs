@@ -25,7 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/merge", post(merge_ticket))
         .route("/conversations/{id}/split", post(split_ticket))
         .route("/conversations/{id}/links", post(link_ticket))
-        .route("/conversations/{id}/links/{other}/delete", post(unlink_ticket))
+        .route(
+            "/conversations/{id}/links/{other}/delete",
+            post(unlink_ticket),
+        )
         .route("/conversations/{id}/complaint", post(open_complaint))
         .route("/conversations/{id}/complaint/evidence", post(add_evidence))
         .route("/conversations/{id}/complaint/decision", post(decide))

@@ -179,7 +179,11 @@ async fn a_refused_entry_says_why_in_chinese_and_adds_nothing() {
         .post(
             &t,
             "/app/settings/choices/ticket_type",
-            &[("key", "customs"), ("label_zh", " "), ("label_en", "Customs")],
+            &[
+                ("key", "customs"),
+                ("label_zh", " "),
+                ("label_en", "Customs"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
@@ -207,7 +211,11 @@ async fn the_choices_page_is_for_admins_only() {
         .post(
             &t,
             "/app/settings/choices/ticket_type",
-            &[("key", "customs"), ("label_zh", "海关"), ("label_en", "Customs")],
+            &[
+                ("key", "customs"),
+                ("label_zh", "海关"),
+                ("label_en", "Customs"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);

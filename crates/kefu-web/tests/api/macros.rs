@@ -52,8 +52,12 @@ async fn a_macro_is_rewritten_with_the_checks_of_a_new_one() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     }
     let (status, _) = body(
-        t.put(&path, &agent, &json!({ "name": "x", "actions": [{ "action": "explode" }] }))
-            .await,
+        t.put(
+            &path,
+            &agent,
+            &json!({ "name": "x", "actions": [{ "action": "explode" }] }),
+        )
+        .await,
     )
     .await;
     assert!(status.is_client_error());
@@ -117,7 +121,10 @@ async fn an_agent_edits_their_macro_on_its_page() {
     let page = format!("/app/settings/macros/{id}");
 
     let (_, html) = agent.page(&t, "/app/settings/macros").await;
-    assert!(html.contains(&format!("href=\"{page}#macro-form\"")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"{page}#macro-form\"")),
+        "{html}"
+    );
     let (status, html) = agent.page(&t, &page).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -176,7 +183,12 @@ async fn an_agent_edits_their_macro_on_its_page() {
         .post(
             &t,
             &page,
-            &[("name", "偷改"), ("act_kind", "reply"), ("act_value", "x"), ("act_target", "")],
+            &[
+                ("name", "偷改"),
+                ("act_kind", "reply"),
+                ("act_value", "x"),
+                ("act_target", ""),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);

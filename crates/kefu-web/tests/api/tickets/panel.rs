@@ -59,7 +59,11 @@ async fn merging_from_the_panel_moves_the_messages_and_refusals_say_why() {
             "Type a ticket number such as #10023."
         )
     );
-    assert_eq!(messages(&t, second).await, ["还是杯子的事"], "nothing moved");
+    assert_eq!(
+        messages(&t, second).await,
+        ["还是杯子的事"],
+        "nothing moved"
+    );
 
     let (status, location, _) = admin.post(&t, &merge, &[("other", &number(first))]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -69,9 +73,7 @@ async fn merging_from_the_panel_moves_the_messages_and_refusals_say_why() {
     );
     assert_eq!(messages(&t, second).await, ["杯子碎了", "还是杯子的事"]);
     assert_eq!(ticket(&t, first).await["merged_into"], second);
-    let (_, html) = admin
-        .page(&t, &format!("/app/conversations/{first}"))
-        .await;
+    let (_, html) = admin.page(&t, &format!("/app/conversations/{first}")).await;
     assert!(
         html.contains(&format!("merged into {}", number(second))),
         "the merged ticket points to the survivor"
@@ -115,7 +117,11 @@ async fn splitting_from_the_panel_opens_the_new_ticket() {
     let (status, _, text) = admin.post(&t, &split, &[("message_id", &first)]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text.contains("first message"), "{text}");
-    assert_eq!(messages(&t, id).await.len(), 2, "a refused split moves nothing");
+    assert_eq!(
+        messages(&t, id).await.len(),
+        2,
+        "a refused split moves nothing"
+    );
 
     let second = ids[1].to_string();
     let (status, location, _) = admin.post(&t, &split, &[("message_id", &second)]).await;
@@ -208,8 +214,14 @@ async fn a_complaint_is_accepted_evidenced_decided_and_closed_from_the_panel() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, c) = complaint(&t, id).await;
     assert_eq!(
-        (&c["evidence"][0]["message_body"], &c["complaint"]["decision"]),
-        (&json!("照片已经拍了"), &json!("免费补发一个，运费由店铺承担"))
+        (
+            &c["evidence"][0]["message_body"],
+            &c["complaint"]["decision"]
+        ),
+        (
+            &json!("照片已经拍了"),
+            &json!("免费补发一个，运费由店铺承担")
+        )
     );
 
     let close = format!("{path}/close");
@@ -218,14 +230,21 @@ async fn a_complaint_is_accepted_evidenced_decided_and_closed_from_the_panel() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(complaint(&t, id).await.1["complaint"]["status"], "open");
-    assert_eq!(t.count("tasks").await, 0, "a refused close schedules nothing");
+    assert_eq!(
+        t.count("tasks").await,
+        0,
+        "a refused close schedules nothing"
+    );
 
     let before = kefu_domain::time::now_ms();
     let (status, _, _) = admin
         .post(
             &t,
             &close,
-            &[("resolution", "已补发，单号 SF456"), ("follow_up_days", "3")],
+            &[
+                ("resolution", "已补发，单号 SF456"),
+                ("follow_up_days", "3"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
