@@ -13,6 +13,7 @@ pub mod email;
 pub mod logistics;
 pub mod order_changes;
 pub mod orders;
+pub mod profile;
 pub mod reviews;
 pub mod routing;
 pub mod scripts;
