@@ -3,6 +3,7 @@
 
 use crate::extract::UiActor;
 use crate::state::AppState;
+use crate::ui::calendars::CsrfForm;
 use crate::ui::conversations::failed;
 use crate::ui::customers::choice_labels;
 use crate::ui::{back, csrf_rejection, render};
@@ -212,16 +213,11 @@ async fn link_ticket(
     submit(&s, &ui, &f.csrf, id, run).await
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
 async fn unlink_ticket(
     State(s): State<AppState>,
     ui: UiActor,
     Path((id, other)): Path<(i64, i64)>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     let run = tickets::unlink_tickets(&s.app, &ui.actor, id, other);
     submit(&s, &ui, &f.csrf, id, run).await
