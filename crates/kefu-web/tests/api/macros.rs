@@ -146,6 +146,15 @@ async fn an_agent_edits_their_macro_on_its_page() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("role=\"alert\""), "{html}");
+    let unchanged = kefu_store::automation::find_macro(&t.app().db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&unchanged.actions.0).unwrap(),
+        json!([{ "action": "reply", "text": "请稍等" }]),
+        "a refused edit changes nothing"
+    );
 
     let (status, location, _) = agent
         .post(
