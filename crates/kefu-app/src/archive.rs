@@ -363,7 +363,16 @@ pub async fn add_choice(
         label("label_zh", &c.label_zh)?,
     );
     let mut tx = app.db.begin().await?;
-    fields::add_choice(&mut tx, kind, key, &en, &zh).await?;
+    fields::add_choice(&mut tx, kind, key, &en, &zh)
+        .await
+        .map_err(|e| match e {
+            kefu_store::StoreError::Conflict(_) => AppError::Conflict {
+                code: "duplicate_choice",
+                message: format!("'{key}' is in the list already"),
+                existing_id: None,
+            },
+            other => other.into(),
+        })?;
     let detail = serde_json::json!({ "key": key, "label_en": en, "label_zh": zh }).to_string();
     kefu_store::audit::record_in(
         &mut tx,

@@ -28,7 +28,8 @@ pub async fn list_macros(app: &App, actor: &Actor) -> AppResult<Vec<MacroRow>> {
     Ok(store::macros_for(&app.db, actor.user_id).await?)
 }
 
-pub async fn create_macro(app: &App, actor: &Actor, m: &MacroInput) -> AppResult<MacroRow> {
+/// A macro as typed, checked: its name, its owner (`None`: shared) and its actions.
+fn checked(actor: &Actor, m: &MacroInput) -> AppResult<(String, Option<i64>)> {
     actor.require(Permission::WorkConversations)?;
     if m.shared {
         actor.require(Permission::AssignOthers)?;
@@ -36,11 +37,42 @@ pub async fn create_macro(app: &App, actor: &Actor, m: &MacroInput) -> AppResult
     let name = optional_text("name", &Some(m.name.clone()), 120)?
         .ok_or_else(|| Invalid::new("name", "required", "give the macro a name"))?;
     check_parts(&[], &m.actions)?;
-    let owner = (!m.shared).then_some(actor.user_id);
+    Ok((name, (!m.shared).then_some(actor.user_id)))
+}
+
+pub async fn create_macro(app: &App, actor: &Actor, m: &MacroInput) -> AppResult<MacroRow> {
+    let (name, owner) = checked(actor, m)?;
     let mut tx = app.db.begin().await?;
     let row = store::insert_macro(&mut tx, &name, owner, &m.actions, now_ms()).await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Rewrites a macro the actor may use, with the checks of a new one: an agent edits their
+/// own; a shared one (or making one shared) takes a supervisor.
+pub async fn update_macro(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    m: &MacroInput,
+) -> AppResult<MacroRow> {
+    let (name, owner) = checked(actor, m)?;
+    let before = usable(app, actor, id).await?;
+    if before.owner_id.is_none() {
+        actor.require(Permission::AssignOthers)?;
+    }
+    let mut tx = app.db.begin().await?;
+    let row = store::update_macro(&mut tx, id, &name, owner, &m.actions, now_ms())
+        .await?
+        .ok_or(AppError::NotFound("macro"))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// A macro the actor may use, to show it for editing.
+pub async fn get_macro(app: &App, actor: &Actor, id: i64) -> AppResult<MacroRow> {
+    actor.require(Permission::WorkConversations)?;
+    usable(app, actor, id).await
 }
 
 /// A macro the actor may use: shared, or their own.

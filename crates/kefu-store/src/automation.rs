@@ -244,6 +244,29 @@ pub async fn insert_macro(
     .await
 }
 
+/// Rewrites a macro's name, owner (`None`: shared) and actions; `None` when it is gone.
+pub async fn update_macro(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    owner_id: Option<i64>,
+    actions: &[Action],
+    now: i64,
+) -> StoreResult<Option<MacroRow>> {
+    tx.fetch_optional(
+        &Query::update()
+            .table(Macros::Table)
+            .value(Macros::Name, name)
+            .value(Macros::OwnerId, owner_id)
+            .value(Macros::Actions, JsonText(actions.to_vec()).to_text())
+            .value(Macros::UpdatedAt, now)
+            .and_where(Expr::col(Macros::Id).eq(id))
+            .returning(Query::returning().columns(MACRO_COLUMNS))
+            .take(),
+    )
+    .await
+}
+
 pub async fn delete_macro(tx: &mut Tx, id: i64) -> StoreResult<u64> {
     tx.execute(
         &Query::delete()

@@ -41,6 +41,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/after_sales.ftl"),
     "\n",
     include_str!("../locales/zh-CN/order_changes.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/choices.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -78,6 +80,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/after_sales.ftl"),
     "\n",
     include_str!("../locales/en/order_changes.ftl"),
+    "\n",
+    include_str!("../locales/en/choices.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.

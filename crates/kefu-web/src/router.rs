@@ -155,10 +155,10 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/users", post(settings::create_user))
         .route("/settings/teams", post(settings::create_team))
         .route("/settings/teams/{id}/members", post(settings::add_member))
-        .route("/profile", get(settings::show_profile))
-        .route("/profile/locale", post(settings::set_locale))
-        .route("/profile/availability", post(settings::set_availability))
-        .route("/profile/tokens", post(settings::create_token))
+        .route("/profile", get(ui::profile::show_profile))
+        .route("/profile/locale", post(ui::profile::set_locale))
+        .route("/profile/availability", post(ui::profile::set_availability))
+        .route("/profile/tokens", post(ui::profile::create_token))
         .merge(ui::customers::routes())
         .merge(ui::duplicates::routes())
         .merge(ui::transfer::routes())
@@ -173,7 +173,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::order_changes::routes())
         .merge(ui::stores::routes())
         .merge(ui::reviews::routes())
-        .merge(ui::after_sales::routes());
+        .merge(ui::after_sales::routes())
+        .merge(ui::choices::routes());
 
     Router::new()
         .route("/", get(ui_auth::root))

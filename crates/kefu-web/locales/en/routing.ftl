@@ -65,3 +65,4 @@ error-unknown_member_level = One of the customer levels is not in the list; relo
 error-too_many_rules = There are 200 rules already; remove one first.
 error-incomplete_order = The rules changed meanwhile; reload the page and try again.
 error-reassign_target_required = Choose an agent or a team.
+error-already_assigned = A colleague took this conversation a moment ago.

@@ -59,3 +59,4 @@ error-unknown_member_level = 某个客户等级不在列表中，请刷新页面
 error-too_many_rules = 规则已达 200 条，请先删除一条。
 error-incomplete_order = 规则已被他人修改，请刷新页面后重试。
 error-reassign_target_required = 请选择客服或团队。
+error-already_assigned = 同事刚刚接手了这个会话。

@@ -5,7 +5,7 @@ use crate::extract::{ApiActor, ApiJson, ApiPath};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use kefu_app::automation::{self, RuleInput};
 use kefu_app::macros::{self, MacroInput};
@@ -21,7 +21,7 @@ pub fn routes() -> Router<AppState> {
             put(update_rule).delete(delete_rule),
         )
         .route("/macros", get(list_macros).post(create_macro))
-        .route("/macros/{id}", delete(delete_macro))
+        .route("/macros/{id}", put(update_macro).delete(delete_macro))
         .route("/conversations/{id}/macros/{macro_id}", post(apply_macro))
 }
 
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         delete_rule,
         list_macros,
         create_macro,
+        update_macro,
         delete_macro,
         apply_macro
     ),
@@ -116,6 +117,18 @@ pub async fn create_macro(
         StatusCode::CREATED,
         Json(macros::create_macro(&s.app, &actor, &req).await?),
     ))
+}
+
+/// Rewrites a macro (your own; a shared one takes a supervisor), checked as a new one.
+#[utoipa::path(put, path = "/api/v1/macros/{id}", tag = "automation", params(("id" = i64, Path)), request_body = MacroInput,
+    responses((status = 200, body = MacroRow), (status = 403, description = "shared macros are for supervisors and up", body = Errors), (status = 404, body = Errors), (status = 422, body = Errors)))]
+pub async fn update_macro(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MacroInput>,
+) -> ApiResult<Json<MacroRow>> {
+    Ok(Json(macros::update_macro(&s.app, &actor, id, &req).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/macros/{id}", tag = "automation", params(("id" = i64, Path)),

@@ -1,6 +1,7 @@
 //! Settings pages for automation rules (admins) and macros (everyone's own, shared by
 //! supervisors), and applying a macro from the ticket panel.
 
+mod macros;
 mod parts;
 
 use crate::extract::UiActor;
@@ -15,23 +16,29 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use kefu_app::automation::{self, RuleInput};
-use kefu_app::macros::{self, MacroInput};
 use kefu_app::{AppError, inboxes, teams, users};
 use kefu_domain::automation::Trigger;
-use kefu_domain::{Invalid, Permission, Priority};
+use kefu_domain::{Invalid, Priority};
 use kefu_store::automation::RuleRow;
 use kefu_store::inboxes::InboxRow;
 use parts::{ActionRow, ConditionRow, InboxName};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/automation", get(list_rules).post(create_rule))
         .route("/settings/automation/{id}", get(show_rule).post(save_rule))
         .route("/settings/automation/{id}/delete", post(delete_rule))
-        .route("/settings/macros", get(list_macros).post(create_macro))
-        .route("/settings/macros/{id}/delete", post(delete_macro))
-        .route("/conversations/{id}/macros", post(apply_macro))
+        .route(
+            "/settings/macros",
+            get(macros::list_macros).post(macros::create_macro),
+        )
+        .route(
+            "/settings/macros/{id}",
+            get(macros::show_macro).post(macros::save_macro),
+        )
+        .route("/settings/macros/{id}/delete", post(macros::delete_macro))
+        .route("/conversations/{id}/macros", post(macros::apply_macro))
 }
 
 /// A rule form as typed, so a refused form comes back as it was.
@@ -335,116 +342,5 @@ pub async fn delete_rule(
             let error = refusal(&s, &ui, &e);
             rule_page(&s, &ui, id, None, Some(error), false).await
         }
-    }
-}
-
-/// A macro form as typed.
-#[derive(Serialize)]
-struct MacroForm {
-    name: String,
-    shared: bool,
-    actions: Vec<ActionRow>,
-}
-
-impl MacroForm {
-    fn input(&self) -> Result<MacroInput, Invalid> {
-        Ok(MacroInput {
-            name: self.name.clone(),
-            actions: parts::parse_actions(&self.actions)?,
-            shared: self.shared,
-        })
-    }
-}
-
-async fn macros_page(
-    s: &AppState,
-    ui: &UiActor,
-    form: MacroForm,
-    error: Option<Refusal>,
-) -> Response {
-    let list = macros::list_macros(&s.app, &ui.actor)
-        .await
-        .unwrap_or_default();
-    let inboxes = all_inboxes(s, ui).await;
-    let options = options(s, ui, &inboxes).await;
-    let can_share = ui.actor.role.allows(Permission::ManageSharedScripts);
-    let page = render(
-        s,
-        "macros.html",
-        ui.actor.locale,
-        Some(ui),
-        minijinja::context! { macros => list, form, options, can_share, error => &error },
-    );
-    with_status(page, error.as_ref())
-}
-
-pub async fn list_macros(State(s): State<AppState>, ui: UiActor) -> Response {
-    let form = MacroForm {
-        name: String::new(),
-        shared: false,
-        actions: parts::action_rows(&[]),
-    };
-    macros_page(&s, &ui, form, None).await
-}
-
-pub async fn create_macro(
-    State(s): State<AppState>,
-    ui: UiActor,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Result<Response, Response> {
-    let f = checked_form(&ui, f)?;
-    let mut form = MacroForm {
-        name: f.text("name"),
-        shared: f.checked("shared"),
-        actions: parts::actions_from(&f),
-    };
-    let result = match form.input() {
-        Ok(input) => macros::create_macro(&s.app, &ui.actor, &input).await,
-        Err(e) => Err(e.into()),
-    };
-    Ok(match result {
-        Ok(_) => back("/app/settings/macros"),
-        Err(e) => {
-            let error = refusal(&s, &ui, &e);
-            form.actions.extend(parts::action_rows(&[]));
-            macros_page(&s, &ui, form, Some(error)).await
-        }
-    })
-}
-
-pub async fn delete_macro(
-    State(s): State<AppState>,
-    ui: UiActor,
-    Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
-    match macros::delete_macro(&s.app, &ui.actor, id).await {
-        Ok(()) => back("/app/settings/macros"),
-        Err(e) => crate::ui::customers::failed(&s, &ui, e),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ApplyForm {
-    csrf: String,
-    macro_id: i64,
-}
-
-/// Applies a macro from the ticket panel, then shows the conversation again.
-pub async fn apply_macro(
-    State(s): State<AppState>,
-    ui: UiActor,
-    Path(id): Path<i64>,
-    Form(f): Form<ApplyForm>,
-) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
-    match macros::apply_macro(&s.app, &ui.actor, id, f.macro_id).await {
-        Ok(_) => back(&format!("/app/conversations/{id}?view=all&status=any")),
-        Err(e) => crate::ui::conversations::failed(&s, &ui, e),
     }
 }

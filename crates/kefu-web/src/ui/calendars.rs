@@ -154,7 +154,7 @@ impl CalendarForm {
 
 /// A refusal as the page shows it: the translated sentence, and the exact detail (which
 /// line, which date) underneath.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(crate) struct Refusal {
     text: String,
     detail: String,

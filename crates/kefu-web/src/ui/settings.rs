@@ -1,14 +1,15 @@
-//! Settings pages: inboxes (with the widget snippet), people and teams, the user's profile.
+//! Settings pages: inboxes (with the widget snippet), people and teams.
 
 use crate::extract::UiActor;
 use crate::state::AppState;
+use crate::ui::customers::with_status;
 use crate::ui::{back, csrf_rejection, error_text, render};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use kefu_app::inboxes::{self, InboxInput};
-use kefu_app::{AppError, auth, teams, users};
+use kefu_app::{AppError, teams, users};
 use serde::Deserialize;
 
 fn base_url(s: &AppState, headers: &HeaderMap) -> String {
@@ -189,17 +190,23 @@ pub async fn update_inbox(
     if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
-    let notice = match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
-        Ok(_) => InboxNotice {
-            saved: true,
-            ..Default::default()
-        },
-        Err(e) => InboxNotice {
-            error: Some(error_text(&s, ui.actor.locale, &e)),
-            ..Default::default()
-        },
-    };
-    inbox_page(&s, &ui, id, &headers, notice).await
+    match inboxes::update_inbox(&s.app, &ui.actor, id, &f.input()).await {
+        Ok(_) => {
+            let saved = InboxNotice {
+                saved: true,
+                ..Default::default()
+            };
+            inbox_page(&s, &ui, id, &headers, saved).await
+        }
+        Err(e) => {
+            let refused = InboxNotice {
+                error: Some(error_text(&s, ui.actor.locale, &e)),
+                ..Default::default()
+            };
+            let page = inbox_page(&s, &ui, id, &headers, refused).await;
+            with_status(page, Some(&e))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,11 +244,15 @@ pub async fn set_inbox_calendar(
     inbox_page(&s, &ui, id, &headers, notice).await
 }
 
-async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
+/// The people page: users with their department, teams, and the admin's forms.
+pub(crate) async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Response {
     let users = users::list_users(&s.app, &ui.actor)
         .await
         .unwrap_or_default();
     let teams = teams::list_teams(&s.app, &ui.actor)
+        .await
+        .unwrap_or_default();
+    let departments = crate::ui::customers::choice_labels(&s.app, &ui.actor, "department")
         .await
         .unwrap_or_default();
     let can_manage = ui.actor.role.allows(kefu_domain::Permission::ManageUsers);
@@ -250,7 +261,10 @@ async fn team_page(s: &AppState, ui: &UiActor, error: Option<String>) -> Respons
         "team.html",
         ui.actor.locale,
         Some(ui),
-        minijinja::context! { users, teams, error, can_manage, roles => ["agent", "supervisor", "manager", "admin"] },
+        minijinja::context! {
+            users, teams, departments, error, can_manage,
+            roles => ["agent", "supervisor", "manager", "admin"],
+        },
     )
 }
 
@@ -339,94 +353,5 @@ pub async fn add_member(
     match teams::add_member(&s.app, &ui.actor, team_id, f.user).await {
         Ok(()) => back("/app/settings/team"),
         Err(e) => team_page(&s, &ui, Some(error_text(&s, ui.actor.locale, &e))).await,
-    }
-}
-
-async fn profile_page(
-    s: &AppState,
-    ui: &UiActor,
-    new_token: Option<String>,
-    error: Option<String>,
-) -> Response {
-    let tokens = auth::list_tokens(&s.app, &ui.actor)
-        .await
-        .unwrap_or_default();
-    let me_row = kefu_store::users::find(&s.app.db, ui.actor.user_id)
-        .await
-        .ok()
-        .flatten();
-    let availability = me_row
-        .map(|u| u.availability)
-        .unwrap_or_else(|| "offline".into());
-    render(
-        s,
-        "profile.html",
-        ui.actor.locale,
-        Some(ui),
-        minijinja::context! { tokens, new_token, error, availability, availabilities => ["online", "busy", "away", "offline"] },
-    )
-}
-
-pub async fn show_profile(State(s): State<AppState>, ui: UiActor) -> Response {
-    profile_page(&s, &ui, None, None).await
-}
-
-#[derive(Deserialize)]
-pub struct ValueForm {
-    pub csrf: String,
-    pub value: String,
-}
-
-pub async fn set_locale(
-    State(s): State<AppState>,
-    ui: UiActor,
-    Form(f): Form<ValueForm>,
-) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
-    match users::set_locale(&s.app, &ui.actor, &f.value).await {
-        Ok(_) => back("/app/profile"),
-        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
-    }
-}
-
-pub async fn set_availability(
-    State(s): State<AppState>,
-    ui: UiActor,
-    headers: HeaderMap,
-    Form(f): Form<ValueForm>,
-) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
-    let back_to = headers
-        .get("referer")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.find("/app").map(|i| r[i..].to_owned()))
-        .unwrap_or_else(|| "/app/profile".into());
-    match users::set_availability(&s.app, &ui.actor, &f.value).await {
-        Ok(_) => back(&back_to),
-        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
-    }
-}
-
-#[derive(Deserialize)]
-pub struct TokenForm {
-    pub csrf: String,
-    pub name: String,
-}
-
-pub async fn create_token(
-    State(s): State<AppState>,
-    ui: UiActor,
-    Form(f): Form<TokenForm>,
-) -> Response {
-    if let Some(r) = csrf_rejection(&ui, &f.csrf) {
-        return r;
-    }
-    match auth::create_token(&s.app, ui.actor.user_id, &f.name).await {
-        Ok((secret, _)) => profile_page(&s, &ui, Some(secret), None).await,
-        Err(e) => profile_page(&s, &ui, None, Some(error_text(&s, ui.actor.locale, &e))).await,
     }
 }

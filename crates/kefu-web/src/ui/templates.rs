@@ -21,6 +21,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("inboxes.html", include_str!("../../templates/inboxes.html")),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("team.html", include_str!("../../templates/team.html")),
+    ("choices.html", include_str!("../../templates/choices.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
     (
         "customers.html",

@@ -3,6 +3,7 @@
 
 use crate::extract::UiActor;
 use crate::state::AppState;
+use crate::ui::calendars::CsrfForm;
 use crate::ui::conversations::failed;
 use crate::ui::customers::choice_labels;
 use crate::ui::{back, csrf_rejection, render};
@@ -25,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/merge", post(merge_ticket))
         .route("/conversations/{id}/split", post(split_ticket))
         .route("/conversations/{id}/links", post(link_ticket))
+        .route(
+            "/conversations/{id}/links/{other}/delete",
+            post(unlink_ticket),
+        )
         .route("/conversations/{id}/complaint", post(open_complaint))
         .route("/conversations/{id}/complaint/evidence", post(add_evidence))
         .route("/conversations/{id}/complaint/decision", post(decide))
@@ -205,6 +210,16 @@ async fn link_ticket(
         let other = ticket_number("other", &f.other)?;
         tickets::link_tickets(&s.app, &ui.actor, id, other).await
     };
+    submit(&s, &ui, &f.csrf, id, run).await
+}
+
+async fn unlink_ticket(
+    State(s): State<AppState>,
+    ui: UiActor,
+    Path((id, other)): Path<(i64, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let run = tickets::unlink_tickets(&s.app, &ui.actor, id, other);
     submit(&s, &ui, &f.csrf, id, run).await
 }
 

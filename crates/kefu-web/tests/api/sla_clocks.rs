@@ -11,6 +11,17 @@ use crate::helpers::status_and_json as body;
 /// A calendar open around the clock and a policy of `first`/`resolution` minutes for
 /// urgent-or-any tickets on it.
 async fn round_the_clock_policy(t: &TestApp, first: i64, resolution: i64) -> i64 {
+    policy_warning_at(t, first, resolution, None).await
+}
+
+/// Like [`round_the_clock_policy`], warning at `warning_percent` of each target (`None`:
+/// the default).
+async fn policy_warning_at(
+    t: &TestApp,
+    first: i64,
+    resolution: i64,
+    warning_percent: Option<i64>,
+) -> i64 {
     let all_day = json!(["00:00-24:00"]);
     let (status, cal) = body(
         t.post(
@@ -29,7 +40,8 @@ async fn round_the_clock_policy(t: &TestApp, first: i64, resolution: i64) -> i64
             "/api/v1/sla-policies",
             &t.admin_token,
             &json!({ "name": "全天", "calendar_id": cal["id"], "first_response_minutes": first,
-                     "next_response_minutes": first, "resolution_minutes": resolution }),
+                     "next_response_minutes": first, "resolution_minutes": resolution,
+                     "warning_percent": warning_percent }),
         )
         .await,
     )
@@ -237,6 +249,78 @@ async fn a_warning_and_a_breach_are_recorded_once_and_tell_the_supervisors() {
             .unwrap(),
         1
     );
+}
+
+/// Runs an SLA check of a conversation's clock now, as its timer would.
+async fn check_now(t: &TestApp, id: i64, kind: &str, key: &str) {
+    let mut tx = t.app().db.begin().await.unwrap();
+    kefu_store::jobs::enqueue(
+        &mut tx,
+        "sla.check",
+        key,
+        &json!({ "conversation_id": id, "kind": kind }),
+        0,
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    kefu_app::jobs::run_due(t.app()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_policy_warning_at_half_the_target_warns_at_half_and_tells_the_assignee() {
+    let t = TestApp::spawn().await;
+    policy_warning_at(&t, 20, 600, Some(50)).await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (id, _) = t.conversation(&widget, "发票什么时候开？").await;
+    t.user_token("agent@shop.test", "小王", "agent").await;
+    let agent = t.actor("agent@shop.test").await.user_id;
+    let (status, v) = body(
+        t.post(
+            &format!("/api/v1/conversations/{id}/assignment"),
+            &t.admin_token,
+            &json!({ "assignee_id": agent }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        clock(&clocks(&t, id).await, "first_response").warning_percent,
+        50
+    );
+    let before = kefu_store::events::latest_id(&t.app().db).await.unwrap();
+    let warnings = || {
+        let db = &t.app().db;
+        async move {
+            kefu_store::events::list_after(db, before, None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.kind.starts_with("sla."))
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // 9 of 20 minutes (45 %): too early even for this policy.
+    age(&t, id, "first_response", 9).await;
+    check_now(&t, id, "first_response", "test:45").await;
+    assert!(warnings().await.is_empty(), "no warning before half-time");
+
+    // 11 of 20 minutes (55 %): past this policy's 50 %, well before the default 75 %.
+    age(&t, id, "first_response", 2).await;
+    check_now(&t, id, "first_response", "test:55").await;
+    let fired = warnings().await;
+    assert_eq!(
+        fired.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["sla.warning"]
+    );
+    let payload: Value = serde_json::from_str(&fired[0].payload).unwrap();
+    assert_eq!(payload["notify"]["user_ids"], json!([agent]), "{payload}");
+    assert_eq!(payload["notify"]["roles"], json!(["supervisor", "manager"]));
+    let c = clock(&clocks(&t, id).await, "first_response").clone();
+    assert!(c.warned && !c.breached, "{c:?}");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! merging, splitting and linking tickets.
 
 mod handoffs;
+mod panel;
 
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
