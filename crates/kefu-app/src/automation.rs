@@ -250,13 +250,21 @@ pub async fn run_pending(app: &App) -> AppResult<usize> {
             tx.commit().await?;
             continue;
         }
+        let mut typed = Vec::new();
         for event in &batch {
-            if let Some(trigger) = trigger_of(event) {
-                run_rules(app, &mut tx, &rules, trigger, event).await?;
+            if let Some(trigger) = trigger_of(event)
+                && run_rules(app, &mut tx, &rules, trigger, event).await?
+                && let Some(id) = event.conversation_id
+            {
+                typed.push(id);
             }
         }
         store::advance_cursor(&mut tx, last).await?;
         commit(app, tx).await?;
+        typed.dedup();
+        for id in typed {
+            crate::routing::route_typed(app, id).await;
+        }
         read += batch.len();
     }
 }
@@ -272,22 +280,30 @@ fn trigger_of(e: &events::EventRow) -> Option<Trigger> {
     }
 }
 
+/// Whether an action list sets the ticket type (routing then looks at it again).
+pub(crate) fn sets_type(actions: &[Action]) -> bool {
+    actions.iter().any(|a| matches!(a, Action::SetType { .. }))
+}
+
+/// Runs the trigger's rules on the event's conversation; `true` when one that sets the
+/// ticket type applied.
 async fn run_rules(
     app: &App,
     tx: &mut Tx,
     rules: &[RuleRow],
     trigger: Trigger,
     event: &events::EventRow,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let Some(id) = event.conversation_id else {
-        return Ok(());
+        return Ok(false);
     };
+    let mut typed = false;
     let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap_or_default();
     let message = payload["message"]["body"].as_str().map(str::to_owned);
     for rule in rules.iter().filter(|r| r.trigger == trigger.as_str()) {
         // Each rule sees what the rules before it did.
         let Some(row) = conversations::find_in_tx(tx, id).await? else {
-            return Ok(());
+            return Ok(typed);
         };
         let (channel, level, tags) = facts_of(tx, &row).await?;
         let facts = Facts {
@@ -302,9 +318,10 @@ async fn run_rules(
         };
         if all_hold(&rule.conditions.0, &facts) {
             apply_actions(app, tx, id, &rule.actions.0, Doer::Rule(rule.id)).await?;
+            typed |= sets_type(&rule.actions.0);
         }
     }
-    Ok(())
+    Ok(typed)
 }
 
 /// A rule as an admin writes it.

@@ -114,5 +114,10 @@ pub async fn apply_macro(
     )
     .await?;
     commit(app, tx).await?;
+    if crate::automation::sets_type(&m.actions.0) {
+        return Ok(crate::routing::route_typed(app, conversation_id)
+            .await
+            .unwrap_or(row));
+    }
     Ok(row)
 }

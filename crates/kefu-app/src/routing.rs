@@ -61,7 +61,8 @@ pub(crate) async fn route_arrival(
         facts.member_level = queue::member_level(tx, conversation.contact_id).await?;
     }
     // Known when the customer comes back to a classified ticket; a new conversation is
-    // routed before anyone (or any rule) has set its type.
+    // routed before anyone (or any rule) has set its type, and again when it is typed
+    // while it waits (`route_typed`).
     facts.ticket_type = conversation.ticket_type.clone();
     let (team_id, skills) = match rules.iter().find(|r| r.conditions.0.matches(&facts)) {
         Some(rule) => (rule.team_id, rule.required_skills.0.clone()),
@@ -87,6 +88,85 @@ pub(crate) async fn route_arrival(
     conversations::find_in_tx(tx, conversation.id)
         .await?
         .ok_or(AppError::NotFound("conversation"))
+}
+
+/// A conversation waiting for an agent got a ticket type (an agent, a macro or an
+/// automation rule set it): the first routing rule naming that type sends it to its
+/// team's queue, which then drains — so "售后 goes to the after-sales team" works although
+/// a new conversation is routed before anything has typed it. What is known then is the
+/// inbox, the type and the customer's level; a rule that also wants a language or
+/// keywords is left to arrivals. Runs after the type's own transaction, in one of its
+/// own, so routing's lock order (team first) holds; `Some` with the conversation when it
+/// moved. A failure is logged, not returned: the type is already stored.
+pub(crate) async fn route_typed(app: &App, id: i64) -> Option<ConversationRow> {
+    match route_typed_in(app, id).await {
+        Ok(moved) => moved,
+        Err(e) => {
+            tracing::warn!(conversation = id, error = %e, "routing by ticket type failed");
+            None
+        }
+    }
+}
+
+async fn route_typed_in(app: &App, id: i64) -> AppResult<Option<ConversationRow>> {
+    let mut tx = app.db.begin().await?;
+    let rules = arrival_rules(&mut tx).await?;
+    if rules.iter().all(|r| r.conditions.0.ticket_types.is_empty()) {
+        return Ok(None);
+    }
+    let Some(row) = conversations::find_in_tx(&mut tx, id).await? else {
+        return Ok(None);
+    };
+    let waiting = row.assignee_id.is_none() && row.status == "open" && row.merged_into.is_none();
+    if !waiting || row.ticket_type.is_none() {
+        return Ok(None);
+    }
+    let mut facts = Facts::new(row.inbox_id);
+    facts.ticket_type = row.ticket_type.clone();
+    if rules
+        .iter()
+        .any(|r| !r.conditions.0.member_levels.is_empty())
+    {
+        facts.member_level = queue::member_level(&mut tx, row.contact_id).await?;
+    }
+    let Some(rule) = rules
+        .iter()
+        .find(|r| !r.conditions.0.ticket_types.is_empty() && r.conditions.0.matches(&facts))
+    else {
+        return Ok(None);
+    };
+    if row.team_id == Some(rule.team_id) {
+        return Ok(None);
+    }
+    let Some((strategy, cursor)) = queue::lock_team(&mut tx, rule.team_id).await? else {
+        return Ok(None);
+    };
+    let waiting = Waiting {
+        team_id: rule.team_id,
+        required_skills: Some(&rule.required_skills.0),
+        detected_language: None,
+    };
+    // Taken by an agent meanwhile: it stays with them.
+    if queue::enqueue(&mut tx, id, &waiting, now_ms()).await? == 0 {
+        return Ok(None);
+    }
+    drain_locked(app, &mut tx, rule.team_id, &strategy, cursor, Some(id)).await?;
+    let moved = conversations::find_in_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    let payload = json!({ "conversation": moved, "routed_by_type": rule.id });
+    append(
+        app,
+        &mut tx,
+        "conversation.updated",
+        Some(id),
+        Some(moved.inbox_id),
+        true,
+        &payload,
+    )
+    .await?;
+    commit(app, tx).await?;
+    Ok(Some(moved))
 }
 
 /// The routing rules as arrivals read them: once per transaction, so a batch of mail

@@ -131,7 +131,12 @@ pub async fn update_ticket(
         now,
     )
     .await?;
-    conversation_changed(app, tx, id, actor.user_id).await
+    let typed = fields.ticket_type != before.ticket_type;
+    let row = conversation_changed(app, tx, id, actor.user_id).await?;
+    match typed {
+        true => Ok(crate::routing::route_typed(app, id).await.unwrap_or(row)),
+        false => Ok(row),
+    }
 }
 
 fn subject(id: i64) -> String {

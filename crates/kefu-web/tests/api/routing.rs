@@ -105,6 +105,85 @@ async fn a_returning_customer_is_routed_by_their_member_level() {
 }
 
 #[tokio::test]
+async fn a_waiting_conversation_typed_by_an_agent_or_a_rule_goes_to_the_team_its_type_names() {
+    let t = TestApp::spawn().await;
+    let d = Desk { t: &t };
+    let presale = d.team("售前").await;
+    let aftersale = d.team("售后").await;
+    let (amy, _) = d.agent("amy", &[aftersale], 5, true).await;
+    let shop = d.inbox(Some(presale)).await;
+    d.rule(json!({ "name": "售后类型", "ticket_types": ["after_sales"], "team_id": aftersale }))
+        .await;
+    let automation = t
+        .post(
+            "/api/v1/automation/rules",
+            &t.admin_token,
+            &json!({ "name": "退款进售后", "trigger": "message_received",
+                     "conditions": [{ "field": "message_contains", "any": ["退款"] }],
+                     "actions": [{ "action": "set_type", "ticket_type": "after_sales" }] }),
+        )
+        .await;
+    assert_eq!(automation.status(), StatusCode::CREATED);
+
+    // Nobody of 售前 is online: both wait there, untyped.
+    let typed_by_agent = d.customer_writes(shop, "c1", "这件衣服能换个颜色吗").await;
+    let typed_by_rule = d.customer_writes(shop, "c2", "我要退款").await;
+    let quiet = d.customer_writes(shop, "c3", "在吗").await;
+    assert_eq!(
+        d.waiting(presale).await,
+        vec![typed_by_agent, typed_by_rule, quiet]
+    );
+
+    let r = t
+        .put(
+            &format!("/api/v1/conversations/{typed_by_agent}/ticket"),
+            &t.admin_token,
+            &json!({ "ticket_type": "after_sales" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let moved: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&moved["team_id"], &moved["assignee_id"]),
+        (&json!(aftersale), &json!(amy)),
+        "the answer shows where the type sent it: {moved}"
+    );
+
+    kefu_app::automation::run_pending(t.app()).await.unwrap();
+    let c = d.conversation(typed_by_rule).await;
+    assert_eq!(
+        (&c["ticket_type"], &c["team_id"], &c["assignee_id"]),
+        (&json!("after_sales"), &json!(aftersale), &json!(amy))
+    );
+    assert_eq!(
+        d.waiting(presale).await,
+        vec![quiet],
+        "only the untyped one still waits for 售前"
+    );
+
+    // A type no rule names, or a ticket an agent already holds, stays where it is.
+    let r = t
+        .put(
+            &format!("/api/v1/conversations/{quiet}/ticket"),
+            &t.admin_token,
+            &json!({ "ticket_type": "inquiry" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(d.waiting(presale).await, vec![quiet]);
+    let r = t
+        .put(
+            &format!("/api/v1/conversations/{typed_by_agent}/ticket"),
+            &t.admin_token,
+            &json!({ "ticket_type": "complaint" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(d.assignee(typed_by_agent).await, Some(amy));
+    assert_loads_are_exact(&d, "after routing by type").await;
+}
+
+#[tokio::test]
 async fn round_robin_shares_conversations_within_one_of_each_other() {
     let t = TestApp::spawn().await;
     let d = Desk { t: &t };
