@@ -26,14 +26,7 @@ async fn user_id(t: &TestApp, email: &str) -> i64 {
 }
 
 async fn department_of(t: &TestApp, email: &str) -> Value {
-    let (_, users) = body(t.get("/api/v1/users", &t.admin_token).await).await;
-    users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == email)
-        .unwrap()["department"]
-        .clone()
+    t.user_field(email, "department").await
 }
 
 #[tokio::test]

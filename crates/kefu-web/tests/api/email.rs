@@ -1111,21 +1111,8 @@ async fn replies_in_a_later_batch_reopen_their_ticket_once_and_a_batchs_subjects
 /// The ids of the conversations a search lists (one page).
 async fn search_ids(t: &TestApp, q: &str) -> Vec<i64> {
     let q = kefu_web::extract::urlencode(q);
-    let (status, page) = body(
-        t.get(
-            &format!("/api/v1/conversations?view=all&q={q}"),
-            &t.admin_token,
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+    t.listed_ids(&format!("/api/v1/conversations?view=all&q={q}"))
+        .await
 }
 
 #[tokio::test]

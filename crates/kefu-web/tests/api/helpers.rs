@@ -245,6 +245,30 @@ impl TestApp {
     }
 
     /// A staff member as the use cases see them (for what the API does not offer).
+    /// A field of a user as `GET /api/v1/users` lists them, found by email.
+    pub async fn user_field(&self, email: &str, field: &str) -> Value {
+        let (_, users) = status_and_json(self.get("/api/v1/users", &self.admin_token).await).await;
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap()[field]
+            .clone()
+    }
+
+    /// The ids of the records a list endpoint returns in `data` (one page); asserts 200.
+    pub async fn listed_ids(&self, path: &str) -> Vec<i64> {
+        let (status, page) = status_and_json(self.get(path, &self.admin_token).await).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    }
+
     pub async fn actor(&self, email: &str) -> kefu_app::Actor {
         let u = kefu_store::users::find_by_email(&self.app().db, email)
             .await

@@ -8,14 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn availability(t: &TestApp, email: &str) -> Value {
-    let (_, users) = body(t.get("/api/v1/users", &t.admin_token).await).await;
-    users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == email)
-        .unwrap()["availability"]
-        .clone()
+    t.user_field(email, "availability").await
 }
 
 #[tokio::test]

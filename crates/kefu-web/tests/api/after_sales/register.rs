@@ -7,18 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 async fn ids(t: &TestApp, query: &str) -> Vec<i64> {
-    let (status, page) = body(
-        t.get(&format!("/api/v1/after-sales?{query}"), &t.admin_token)
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{query}: {page}");
-    page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+    t.listed_ids(&format!("/api/v1/after-sales?{query}")).await
 }
 
 fn today() -> String {
