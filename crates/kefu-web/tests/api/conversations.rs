@@ -236,6 +236,61 @@ async fn agents_take_conversations_but_only_supervisors_assign_others() {
 }
 
 #[tokio::test]
+async fn a_job_an_instance_died_holding_runs_once_its_lease_runs_out() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let (conversation, _) = t.conversation(&widget, "明天再联系我").await;
+    let until = kefu_domain::time::now_ms() + 200;
+    let (status, snoozed) = crate::helpers::status_and_json(
+        t.post(
+            &format!("/api/v1/conversations/{conversation}/status"),
+            &t.admin_token,
+            &json!({ "status": "snoozed", "snooze_until": until }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{snoozed}");
+    // Another instance takes the wake-up as it falls due, leases it for 800 ms and dies.
+    let taken = kefu_store::jobs::claim_due(&t.app().db, until, 800, 20)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    let status_now = || async {
+        let (_, c) = crate::helpers::status_and_json(
+            t.get(
+                &format!("/api/v1/conversations/{conversation}"),
+                &t.admin_token,
+            )
+            .await,
+        )
+        .await;
+        c["status"].clone()
+    };
+
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        kefu_app::jobs::run_due(t.app()).await.unwrap(),
+        0,
+        "due, but still leased to the instance that took it"
+    );
+    assert_eq!(status_now().await, json!("snoozed"));
+
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        kefu_app::jobs::run_due(t.app()).await.unwrap(),
+        1,
+        "the lease ran out: this instance runs it"
+    );
+    assert_eq!(status_now().await, json!("open"));
+    assert_eq!(
+        kefu_app::jobs::run_due(t.app()).await.unwrap(),
+        0,
+        "and only once"
+    );
+}
+
+#[tokio::test]
 async fn resolve_reopen_and_snooze_with_a_wake_up_job() {
     let t = TestApp::spawn().await;
     let (_, widget) = t.widget_inbox(None).await;
