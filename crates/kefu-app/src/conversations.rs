@@ -163,8 +163,9 @@ pub(crate) enum Author<'a> {
 
 /// Writes a message into a conversation inside `tx`: idempotent by client id,
 /// counters kept on write, the event appended. `Err(existing)` when the client id
-/// was used before. Four statements: insert (with the body's search tokens), counters
-/// (RETURNING), event, and — only for a repeated client id — the earlier message.
+/// was used before. The insert (with the body's search tokens) and the counters
+/// (RETURNING) are one round trip on PostgreSQL, two on SQLite; then the event, and —
+/// only for a repeated client id — the earlier message.
 pub(crate) async fn write_message(
     app: &App,
     tx: &mut Tx,
@@ -230,7 +231,10 @@ pub(crate) async fn write_message_with(
         search_tokens: &crate::conversation_search::message_tokens(body.as_str()),
         now,
     };
-    let Some(id) = messages::insert_unless_seen(tx, &new).await? else {
+    let preview = preview_of(w);
+    let robot = matches!(author, Author::ContactRobot(_));
+    // The message and its conversation's counters (one round trip on PostgreSQL).
+    let Some((id, counters)) = messages::insert_counted(tx, &new, &preview, !robot).await? else {
         let seen = client_id.unwrap_or_default();
         let existing = messages::find_by_client_id(tx, conversation.id, seen)
             .await?
@@ -250,17 +254,13 @@ pub(crate) async fn write_message_with(
         }
         return Ok(Err(existing));
     };
+    let mut updated = conversation.clone();
+    counters.apply(&mut updated);
     let mut attachments = Vec::with_capacity(w.files.len());
     for f in w.files {
         let row = crate::attachments::attach_in_tx(tx, id, conversation.id, &f.as_new()).await?;
         attachments.push(AttachmentInfo::new(&row, Viewer::Staff));
     }
-    let preview = preview_of(w);
-    let mut updated = conversation.clone();
-    let robot = matches!(author, Author::ContactRobot(_));
-    conversations::record_message(tx, conversation.id, kind.as_str(), &preview, !robot, now)
-        .await?
-        .apply(&mut updated);
     let from_agent = matches!(author, Author::Agent(..));
     if !robot {
         crate::sla_clocks::on_message(tx, &updated, kind, from_agent, now).await?;

@@ -2,7 +2,7 @@
 
 use crate::schema::{Contacts, Conversations, Inboxes, Users};
 use crate::{Db, StoreResult, Tx};
-use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement, UpdateStatement};
 use serde::Serialize;
 
 crate::record! {
@@ -326,6 +326,18 @@ crate::record! {
     }
 }
 
+/// The columns of [`MessageCounters`], as RETURNING reads them.
+pub(crate) const COUNTERS: [Conversations; 8] = [
+    Conversations::Status,
+    Conversations::SnoozedUntil,
+    Conversations::LastMessagePreview,
+    Conversations::LastMessageAt,
+    Conversations::LastActivityAt,
+    Conversations::MessagesCount,
+    Conversations::UnreadCount,
+    Conversations::UpdatedAt,
+];
+
 impl MessageCounters {
     /// Brings a row read before the message up to date.
     pub fn apply(self, row: &mut ConversationRow) {
@@ -351,6 +363,19 @@ pub async fn record_message(
     reopen: bool,
     now: i64,
 ) -> StoreResult<MessageCounters> {
+    tx.fetch_one(&counters_update(id, kind, preview, reopen, now))
+        .await
+}
+
+/// The statement behind [`record_message`] (the message path also sends it together
+/// with the message's insert: `messages::insert_counted`).
+pub(crate) fn counters_update(
+    id: i64,
+    kind: &str,
+    preview: &str,
+    reopen: bool,
+    now: i64,
+) -> UpdateStatement {
     let mut q = Query::update();
     q.table(Conversations::Table)
         .value(
@@ -359,17 +384,8 @@ pub async fn record_message(
         )
         .value(Conversations::LastActivityAt, now)
         .value(Conversations::UpdatedAt, now)
-        .and_where(Expr::col(Conversations::Id).eq(id))
-        .returning(Query::returning().columns([
-            Conversations::Status,
-            Conversations::SnoozedUntil,
-            Conversations::LastMessagePreview,
-            Conversations::LastMessageAt,
-            Conversations::LastActivityAt,
-            Conversations::MessagesCount,
-            Conversations::UnreadCount,
-            Conversations::UpdatedAt,
-        ]));
+        .and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id))
+        .returning(Query::returning().columns(COUNTERS));
     if kind != "note" && kind != "activity" {
         q.value(Conversations::LastMessagePreview, preview)
             .value(Conversations::LastMessageAt, now);
@@ -390,7 +406,7 @@ pub async fn record_message(
         }
         _ => {}
     }
-    tx.fetch_one(&q).await
+    q
 }
 
 pub async fn set_status(

@@ -1,8 +1,12 @@
 //! Messages of a conversation: incoming, outgoing, private notes, activity lines.
 
+use crate::conversations::{self, MessageCounters};
 use crate::schema::{Contacts, Messages, Users};
-use crate::{Db, StoreResult, Tx};
-use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use crate::{Backend, Db, StoreResult, Tx};
+use sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict, Order, Query,
+    SelectStatement, WithClause,
+};
 use serde::Serialize;
 
 crate::record! {
@@ -62,43 +66,120 @@ fn select() -> SelectStatement {
         .take()
 }
 
+/// The insert behind [`insert_unless_seen`]: `ON CONFLICT DO NOTHING RETURNING id`.
+fn insert_statement(m: &NewMessage<'_>) -> InsertStatement {
+    Query::insert()
+        .into_table(Messages::Table)
+        .columns([
+            Messages::ConversationId,
+            Messages::Kind,
+            Messages::Body,
+            Messages::AuthorUserId,
+            Messages::AuthorContactId,
+            Messages::ClientId,
+            Messages::SearchTokens,
+            Messages::CreatedAt,
+        ])
+        .values_panic([
+            m.conversation_id.into(),
+            m.kind.into(),
+            m.body.into(),
+            m.author_user_id.into(),
+            m.author_contact_id.into(),
+            m.client_id.into(),
+            m.search_tokens.into(),
+            m.now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([Messages::ConversationId, Messages::ClientId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .returning(Query::returning().column(Messages::Id))
+        .take()
+}
+
 /// Inserts a message and returns its id; `None` when its client id was already
 /// used in this conversation (idempotent posting, race-free by the unique index).
 pub async fn insert_unless_seen(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<Option<i64>> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            &Query::insert()
-                .into_table(Messages::Table)
-                .columns([
-                    Messages::ConversationId,
-                    Messages::Kind,
-                    Messages::Body,
-                    Messages::AuthorUserId,
-                    Messages::AuthorContactId,
-                    Messages::ClientId,
-                    Messages::SearchTokens,
-                    Messages::CreatedAt,
-                ])
-                .values_panic([
-                    m.conversation_id.into(),
-                    m.kind.into(),
-                    m.body.into(),
-                    m.author_user_id.into(),
-                    m.author_contact_id.into(),
-                    m.client_id.into(),
-                    m.search_tokens.into(),
-                    m.now.into(),
-                ])
-                .on_conflict(
-                    OnConflict::columns([Messages::ConversationId, Messages::ClientId])
-                        .do_nothing()
+    let row: Option<(i64,)> = tx.fetch_optional(&insert_statement(m)).await?;
+    Ok(row.map(|(id,)| id))
+}
+
+crate::record! {
+    /// A message's id and what it changed on its conversation, read back together.
+    #[derive(Debug, Clone)]
+    struct Counted {
+        id: i64,
+        status: String,
+        snoozed_until: Option<i64>,
+        last_message_preview: Option<String>,
+        last_message_at: Option<i64>,
+        last_activity_at: i64,
+        messages_count: i64,
+        unread_count: i64,
+        updated_at: i64,
+    }
+}
+
+/// [`insert_unless_seen`] and then [`conversations::record_message`] for it: the id and
+/// the conversation's counters as they are now, or `None` (and nothing changed) when the
+/// client id was used before. On PostgreSQL the two go as one statement — the insert in
+/// a `WITH`, the counters' update only if it wrote a row — so a message costs one round
+/// trip instead of two.
+pub async fn insert_counted(
+    tx: &mut Tx,
+    m: &NewMessage<'_>,
+    preview: &str,
+    reopen: bool,
+) -> StoreResult<Option<(i64, MessageCounters)>> {
+    let (id, kind, now) = (m.conversation_id, m.kind, m.now);
+    if tx.backend() == Backend::Sqlite {
+        let Some(message) = insert_unless_seen(tx, m).await? else {
+            return Ok(None);
+        };
+        let counters = conversations::record_message(tx, id, kind, preview, reopen, now).await?;
+        return Ok(Some((message, counters)));
+    }
+    let inserted = Alias::new("inserted");
+    let written = Query::select()
+        .column((inserted.clone(), Messages::Id))
+        .from(inserted.clone())
+        .take();
+    let mut update = conversations::counters_update(id, kind, preview, reopen, now);
+    update
+        .and_where(Expr::exists(written.clone()))
+        .returning(
+            Query::returning().exprs(
+                // PostgreSQL names the subquery's column after the column it reads: `id`.
+                std::iter::once(Expr::SubQuery(None, Box::new(written.into())))
+                    .chain(conversations::COUNTERS.map(Expr::col)),
+            ),
+        )
+        .with_cte(
+            WithClause::new()
+                .cte(
+                    CommonTableExpression::new()
+                        .table_name(inserted)
+                        .query(insert_statement(m))
                         .to_owned(),
                 )
-                .returning(Query::returning().column(Messages::Id))
-                .take(),
-        )
-        .await?;
-    Ok(row.map(|(id,)| id))
+                .to_owned(),
+        );
+    let row: Option<Counted> = tx.fetch_optional(&update).await?;
+    Ok(row.map(|c| {
+        let counters = MessageCounters {
+            status: c.status,
+            snoozed_until: c.snoozed_until,
+            last_message_preview: c.last_message_preview,
+            last_message_at: c.last_message_at,
+            last_activity_at: c.last_activity_at,
+            messages_count: c.messages_count,
+            unread_count: c.unread_count,
+            updated_at: c.updated_at,
+        };
+        (c.id, counters)
+    }))
 }
 
 /// One message by id.
