@@ -234,7 +234,7 @@ pub(crate) async fn write_message_with(
     let preview = preview_of(w);
     let robot = matches!(author, Author::ContactRobot(_));
     // The message and its conversation's counters (one round trip on PostgreSQL).
-    let Some((id, counters)) = messages::insert_counted(tx, &new, &preview, !robot).await? else {
+    let Some(counted) = messages::insert_counted(tx, &new, &preview, !robot).await? else {
         let seen = client_id.unwrap_or_default();
         let existing = messages::find_by_client_id(tx, conversation.id, seen)
             .await?
@@ -254,8 +254,9 @@ pub(crate) async fn write_message_with(
         }
         return Ok(Err(existing));
     };
+    let id = counted.id;
     let mut updated = conversation.clone();
-    counters.apply(&mut updated);
+    counted.counters.apply(&mut updated);
     let mut attachments = Vec::with_capacity(w.files.len());
     for f in w.files {
         let row = crate::attachments::attach_in_tx(tx, id, conversation.id, &f.as_new()).await?;
@@ -263,7 +264,8 @@ pub(crate) async fn write_message_with(
     }
     let from_agent = matches!(author, Author::Agent(..));
     if !robot {
-        crate::sla_clocks::on_message(tx, &updated, kind, from_agent, now).await?;
+        let clocks = counted.has_clocks;
+        crate::sla_clocks::on_message(tx, &updated, kind, from_agent, clocks, now).await?;
     }
     let message = MessageRow {
         id,

@@ -143,8 +143,17 @@ pub(crate) async fn on_message(
     row: &ConversationRow,
     kind: MessageKind,
     from_agent: bool,
+    has_clocks: Option<bool>,
     now: i64,
 ) -> AppResult<()> {
+    // Known to have none (read with the message): nothing to pause or resume, and only a
+    // customer's message may start them.
+    if has_clocks == Some(false) {
+        return match kind == MessageKind::Incoming && start(tx, row, now).await? {
+            true => status_changed_of(tx, row, now).await,
+            false => Ok(()),
+        };
+    }
     let clocks = sla_clocks::of_conversation(tx, row.id).await?;
     if kind == MessageKind::Incoming && clocks.is_empty() {
         // Without a matching policy there are no clocks to pause or resume.

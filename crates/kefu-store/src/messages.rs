@@ -106,10 +106,21 @@ pub async fn insert_unless_seen(tx: &mut Tx, m: &NewMessage<'_>) -> StoreResult<
     Ok(row.map(|(id,)| id))
 }
 
+/// A message written by [`insert_counted`].
+#[derive(Debug, Clone)]
+pub struct Counted {
+    pub id: i64,
+    /// Its conversation's counters with the message.
+    pub counters: MessageCounters,
+    /// Whether the conversation has SLA clocks, when it was read in the same round trip
+    /// (PostgreSQL); `None` when not asked.
+    pub has_clocks: Option<bool>,
+}
+
 crate::record! {
-    /// A message's id and what it changed on its conversation, read back together.
+    /// [`Counted`] as PostgreSQL returns it.
     #[derive(Debug, Clone)]
-    struct Counted {
+    struct CountedRow {
         id: i64,
         status: String,
         snoozed_until: Option<i64>,
@@ -119,27 +130,33 @@ crate::record! {
         messages_count: i64,
         unread_count: i64,
         updated_at: i64,
+        /// `EXISTS (…)` is named `exists`: whether the conversation has SLA clocks.
+        exists: bool,
     }
 }
 
 /// [`insert_unless_seen`] and then [`conversations::record_message`] for it: the id and
 /// the conversation's counters as they are now, or `None` (and nothing changed) when the
 /// client id was used before. On PostgreSQL the two go as one statement — the insert in
-/// a `WITH`, the counters' update only if it wrote a row — so a message costs one round
-/// trip instead of two.
+/// a `WITH`, the counters' update only if it wrote a row — which also tells whether the
+/// conversation has SLA clocks, so a message costs one round trip instead of three.
 pub async fn insert_counted(
     tx: &mut Tx,
     m: &NewMessage<'_>,
     preview: &str,
     reopen: bool,
-) -> StoreResult<Option<(i64, MessageCounters)>> {
+) -> StoreResult<Option<Counted>> {
     let (id, kind, now) = (m.conversation_id, m.kind, m.now);
     if tx.backend() == Backend::Sqlite {
         let Some(message) = insert_unless_seen(tx, m).await? else {
             return Ok(None);
         };
         let counters = conversations::record_message(tx, id, kind, preview, reopen, now).await?;
-        return Ok(Some((message, counters)));
+        return Ok(Some(Counted {
+            id: message,
+            counters,
+            has_clocks: None,
+        }));
     }
     let inserted = Alias::new("inserted");
     let written = Query::select()
@@ -153,7 +170,8 @@ pub async fn insert_counted(
             Query::returning().exprs(
                 // PostgreSQL names the subquery's column after the column it reads: `id`.
                 std::iter::once(Expr::SubQuery(None, Box::new(written.into())))
-                    .chain(conversations::COUNTERS.map(Expr::col)),
+                    .chain(conversations::COUNTERS.map(Expr::col))
+                    .chain([Expr::exists(crate::sla_clocks::any_of(id))]),
             ),
         )
         .with_cte(
@@ -166,7 +184,7 @@ pub async fn insert_counted(
                 )
                 .to_owned(),
         );
-    let row: Option<Counted> = tx.fetch_optional(&update).await?;
+    let row: Option<CountedRow> = tx.fetch_optional(&update).await?;
     Ok(row.map(|c| {
         let counters = MessageCounters {
             status: c.status,
@@ -178,7 +196,11 @@ pub async fn insert_counted(
             unread_count: c.unread_count,
             updated_at: c.updated_at,
         };
-        (c.id, counters)
+        Counted {
+            id: c.id,
+            counters,
+            has_clocks: Some(c.exists),
+        }
     }))
 }
 

@@ -61,6 +61,16 @@ fn of_ticket(id: i64) -> sea_query::SelectStatement {
         .take()
 }
 
+/// Whether a ticket has any clock (a statement to embed: the message path asks it in the
+/// same round trip as the message's insert).
+pub(crate) fn any_of(id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(t())
+        .and_where(Expr::col(col("conversation_id")).eq(id))
+        .take()
+}
+
 /// A ticket's clocks inside the transaction that changes them.
 pub async fn of_conversation(tx: &mut Tx, id: i64) -> StoreResult<Vec<ClockRow>> {
     tx.fetch_all(&of_ticket(id)).await
