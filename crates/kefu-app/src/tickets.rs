@@ -237,15 +237,17 @@ pub async fn split_ticket(
     if !tickets::message_in(&mut tx, id, message_id).await? {
         return Err(AppError::NotFound("message"));
     }
-    let new_id = conversations::insert(
-        &mut tx,
-        row.inbox_id,
-        row.contact_id,
-        row.team_id,
-        None,
+    let opening = conversations::Opening {
+        inbox_id: row.inbox_id,
+        contact_id: row.contact_id,
+        team_id: row.team_id,
+        subject: None,
+        // Its timeline entry is written below, saying where it was split from.
+        summary: &row.inbox_name,
+        detail: json!({}),
         now,
-    )
-    .await?;
+    };
+    let new_id = conversations::insert(&mut tx, &opening).await?;
     let moved = tickets::move_messages(&mut tx, id, new_id, Some(message_id)).await?;
     tickets::recount(&mut tx, id, now).await?;
     let left = conversations::find_in_tx(&mut tx, id)

@@ -381,19 +381,14 @@ async fn new_conversation(
     contact_id: i64,
     subject: Option<&str>,
 ) -> AppResult<(ConversationRow, bool)> {
-    let now = now_ms();
-    let id = conversations::insert(tx, inbox.id, contact_id, inbox.team_id, subject, now).await?;
-    let entry = kefu_store::timeline::NewEntry {
-        kind: "conversation",
-        ref_id: Some(id),
-        actor_user_id: None,
+    let opening = conversations::Opening {
+        inbox_id: inbox.id,
+        contact_id,
+        team_id: inbox.team_id,
+        subject,
         summary: &inbox.name,
         detail: json!({ "inbox_id": inbox.id, "channel": inbox.channel }),
-        occurred_at: now,
+        now: now_ms(),
     };
-    kefu_store::timeline::record_for_contact(tx, contact_id, &entry, now).await?;
-    let row = conversations::find_in_tx(tx, id)
-        .await?
-        .ok_or(AppError::NotFound("conversation"))?;
-    Ok((row, true))
+    Ok((conversations::open(tx, &opening).await?, true))
 }

@@ -53,11 +53,7 @@ pub async fn record_for_contact(
     e: &NewEntry<'_>,
     now: i64,
 ) -> StoreResult<i64> {
-    let organisation = Query::select()
-        .column(Contacts::OrganisationId)
-        .from(Contacts::Table)
-        .and_where(Expr::col(Contacts::Id).eq(contact_id))
-        .take();
+    let organisation = organisation_of(contact_id);
     insert(
         tx,
         Some(contact_id),
@@ -67,6 +63,59 @@ pub async fn record_for_contact(
     )
     .await
 }
+
+/// The insert of a contact's entry whose ref is read from `from` (one row): the message
+/// path opens a conversation and records it in one statement (`conversations::open`).
+pub(crate) fn contact_entry_from(
+    contact_id: i64,
+    e: &NewEntry<'_>,
+    ref_id: Expr,
+    from: impl sea_query::IntoTableRef,
+    now: i64,
+) -> sea_query::InsertStatement {
+    let source = Query::select()
+        .expr(Expr::val(contact_id))
+        .expr(Expr::SubQuery(
+            None,
+            Box::new(organisation_of(contact_id).into()),
+        ))
+        .expr(Expr::val(e.kind))
+        .expr(ref_id)
+        .expr(Expr::val(e.actor_user_id))
+        .expr(Expr::val(e.summary))
+        .expr(Expr::val(e.detail.to_string()))
+        .expr(Expr::val(e.occurred_at))
+        .expr(Expr::val(now))
+        .from(from)
+        .take();
+    Query::insert()
+        .into_table(TimelineEntries::Table)
+        .columns(ENTRY_COLUMNS)
+        .select_from(source)
+        .expect("as many values as columns")
+        .take()
+}
+
+/// The organisation a contact belongs to now, as a subquery.
+fn organisation_of(contact_id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .column(Contacts::OrganisationId)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::Id).eq(contact_id))
+        .take()
+}
+
+const ENTRY_COLUMNS: [TimelineEntries; 9] = [
+    TimelineEntries::ContactId,
+    TimelineEntries::OrganisationId,
+    TimelineEntries::Kind,
+    TimelineEntries::RefId,
+    TimelineEntries::ActorUserId,
+    TimelineEntries::Summary,
+    TimelineEntries::Detail,
+    TimelineEntries::OccurredAt,
+    TimelineEntries::CreatedAt,
+];
 
 /// Records an entry on an organisation's own timeline (no contact).
 pub async fn record_for_organisation(
@@ -90,17 +139,7 @@ async fn insert(
         .fetch_one(
             &Query::insert()
                 .into_table(t)
-                .columns([
-                    TimelineEntries::ContactId,
-                    TimelineEntries::OrganisationId,
-                    TimelineEntries::Kind,
-                    TimelineEntries::RefId,
-                    TimelineEntries::ActorUserId,
-                    TimelineEntries::Summary,
-                    TimelineEntries::Detail,
-                    TimelineEntries::OccurredAt,
-                    TimelineEntries::CreatedAt,
-                ])
+                .columns(ENTRY_COLUMNS)
                 .values_panic([
                     contact_id.into(),
                     organisation,
