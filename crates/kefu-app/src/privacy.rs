@@ -7,9 +7,11 @@ use crate::events::commit;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::time::now_ms;
 use kefu_domain::{Invalid, Permission, PhoneE164};
+use kefu_store::JsonText;
 use kefu_store::audit::{self, AuditFilter, AuditRow};
 use kefu_store::contacts::{self, ContactRow, IdentityRow};
 use kefu_store::erasure::{self, Erased};
+use kefu_store::orders::Address;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -75,6 +77,20 @@ pub fn mask_row(actor: &Actor, row: &mut ContactRow) {
     if masks_for(actor) {
         row.email = row.email.as_deref().map(|v| mask("email", v));
         row.phone = row.phone.as_deref().map(|v| mask("phone", v));
+    }
+}
+
+/// Masks the recipient's phone of delivery addresses (an order's, a change's new one) for
+/// actors who may not see phones in full.
+pub fn mask_addresses<'a>(
+    actor: &Actor,
+    addresses: impl IntoIterator<Item = &'a mut Option<JsonText<Address>>>,
+) {
+    if !masks_for(actor) {
+        return;
+    }
+    for a in addresses.into_iter().flatten() {
+        a.0.phone = a.0.phone.as_deref().map(|p| mask("phone", p));
     }
 }
 

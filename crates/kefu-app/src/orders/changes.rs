@@ -297,17 +297,10 @@ pub async fn packing_list(
     actor.require(Permission::WorkConversations)?;
     let f = filter_of(q)?;
     let mut rows = order_changes::packing_list(&app.db, &f, limit).await?;
-    if crate::privacy::masks_for(actor) {
-        for r in &mut rows {
-            let addresses = [&mut r.change.new_address, &mut r.order.address];
-            for a in addresses.into_iter().flatten() {
-                a.0.phone =
-                    a.0.phone
-                        .as_deref()
-                        .map(|p| crate::privacy::mask("phone", p));
-            }
-        }
-    }
+    let addresses = rows
+        .iter_mut()
+        .flat_map(|r| [&mut r.change.new_address, &mut r.order.address]);
+    crate::privacy::mask_addresses(actor, addresses);
     Ok(rows)
 }
 

@@ -2,6 +2,7 @@
 //! conversation, numbers in a message).
 
 use crate::archive::present;
+use crate::privacy::mask_addresses;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_domain::Permission;
 use kefu_domain::order::number_candidates;
@@ -47,12 +48,16 @@ pub async fn get_order(app: &App, actor: &Actor, id: i64) -> AppResult<OrderDeta
             }
         })
         .collect();
-    Ok(OrderDetail {
+    let mut detail = OrderDetail {
         items: orders::items(&app.db, id).await?,
         changes: order_changes::of_order(&app.db, id).await?,
         order,
         shipments,
-    })
+    };
+    let addresses = std::iter::once(&mut detail.order.address)
+        .chain(detail.changes.iter_mut().map(|c| &mut c.new_address));
+    mask_addresses(actor, addresses);
+    Ok(detail)
 }
 
 /// What an order list is narrowed to.
@@ -81,7 +86,9 @@ pub async fn list_orders(
         number: present(&q.q).map(str::to_owned),
         before_id: q.cursor,
     };
-    Ok(orders::list(&app.db, &filter, limit).await?)
+    let mut rows = orders::list(&app.db, &filter, limit).await?;
+    mask_addresses(actor, rows.iter_mut().map(|o| &mut o.address));
+    Ok(rows)
 }
 
 /// How many orders the conversation's panel shows.
@@ -90,7 +97,9 @@ pub const PANEL_ORDERS: u64 = 5;
 /// The customer's most recent orders, for the panel beside their conversation.
 pub async fn recent_orders(app: &App, actor: &Actor, contact_id: i64) -> AppResult<Vec<OrderRow>> {
     actor.require(Permission::WorkConversations)?;
-    Ok(orders::recent_of_contact(&app.db, contact_id, PANEL_ORDERS).await?)
+    let mut rows = orders::recent_of_contact(&app.db, contact_id, PANEL_ORDERS).await?;
+    mask_addresses(actor, rows.iter_mut().map(|o| &mut o.address));
+    Ok(rows)
 }
 
 /// An order or tracking number found in a message, with the order it belongs to.

@@ -450,3 +450,28 @@ async fn stores_are_admins_and_keep_their_orders() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn agents_read_order_addresses_with_the_recipients_phone_masked() {
+    let t = TestApp::spawn().await;
+    let (s, _) = store(&t, "丝施天猫店", "CNY").await;
+    batch(&t, s, json!([order("M1001", "13800138001")])).await;
+    let agent = t.user_token("agent@shop.test", "小王", "agent").await;
+    let (_, page) = status_and_json(t.get("/api/v1/orders?limit=10", &agent).await).await;
+    let listed = &page["data"][0];
+    assert_eq!(listed["address"]["phone"], json!("138****8000"), "{listed}");
+    assert_eq!(listed["address"]["recipient"], json!("王芳"));
+    let id = listed["id"].as_i64().unwrap();
+    let (status, one) = status_and_json(t.get(&format!("/api/v1/orders/{id}"), &agent).await).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["address"]["phone"], json!("138****8000"));
+
+    // Those who may see customers' data in full still do.
+    let (_, full) =
+        status_and_json(t.get(&format!("/api/v1/orders/{id}"), &t.admin_token).await).await;
+    let phone = full["address"]["phone"].as_str().unwrap();
+    assert!(
+        phone.ends_with("13800138000") && !phone.contains('*'),
+        "{phone}"
+    );
+}
