@@ -2,7 +2,7 @@
 //! one customer at a time beside a conversation.
 
 use crate::batch::{CHUNK, fetch_in_chunks};
-use crate::schema::{OrderItems, Orders, Shipments, Stores};
+use crate::schema::{Contacts, OrderItems, Orders, Shipments, Stores};
 use crate::{Db, JsonText, StoreResult, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,9 @@ crate::record! {
         pub content_hash: String,
         pub source_updated_at: Option<i64>,
         pub placed_at: i64,
+        pub contact_id: Option<i64>,
+        /// The buyer's personal data was erased (the contact is erased).
+        pub buyer_erased: bool,
     }
 }
 
@@ -211,18 +214,28 @@ fn values(f: &OrderFields) -> Vec<(Orders, sea_query::Value)> {
 
 /// The stored orders of a store with these numbers.
 pub async fn heads(tx: &mut Tx, store_id: i64, numbers: &[String]) -> StoreResult<Vec<OrderHead>> {
+    let o = Orders::Table;
     fetch_in_chunks(tx, numbers, |chunk| {
         Query::select()
             .columns([
-                Orders::Id,
-                Orders::OrderNumber,
-                Orders::ContentHash,
-                Orders::SourceUpdatedAt,
-                Orders::PlacedAt,
+                (o, Orders::Id),
+                (o, Orders::OrderNumber),
+                (o, Orders::ContentHash),
+                (o, Orders::SourceUpdatedAt),
+                (o, Orders::PlacedAt),
+                (o, Orders::ContactId),
             ])
-            .from(Orders::Table)
-            .and_where(Expr::col(Orders::StoreId).eq(store_id))
-            .and_where(Expr::col(Orders::OrderNumber).is_in(chunk.iter().map(String::as_str)))
+            .expr_as(
+                Expr::col((Contacts::Table, Contacts::ErasedAt)).is_not_null(),
+                "buyer_erased",
+            )
+            .from(o)
+            .left_join(
+                Contacts::Table,
+                Expr::col((Contacts::Table, Contacts::Id)).equals((o, Orders::ContactId)),
+            )
+            .and_where(Expr::col((o, Orders::StoreId)).eq(store_id))
+            .and_where(Expr::col((o, Orders::OrderNumber)).is_in(chunk.iter().map(String::as_str)))
             .take()
     })
     .await

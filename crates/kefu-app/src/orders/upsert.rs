@@ -3,7 +3,7 @@
 //! batch with a per-row report.
 
 use super::buyers;
-use super::input::ValidOrder;
+use super::input::{ValidBuyer, ValidOrder};
 use crate::{App, AppResult};
 use kefu_domain::Invalid;
 use kefu_store::Tx;
@@ -152,6 +152,18 @@ pub(crate) async fn apply(
         }
         results[index] = Some(result);
     }
+    // An order whose buyer was erased stays erased when the store sends it again: the
+    // buyer is neither looked up nor created anew, and their name, address and remark
+    // are not stored; the order stays with the erased contact.
+    for (_, v, head) in writes.iter_mut() {
+        if let Some(h) = head.filter(|h| h.buyer_erased) {
+            v.buyer = ValidBuyer::default();
+            v.fields.buyer_name = None;
+            v.fields.address = None;
+            v.fields.buyer_remark = None;
+            v.fields.contact_id = h.contact_id;
+        }
+    }
     let buyers: Vec<_> = writes.iter().map(|(_, v, _)| &v.buyer).collect();
     let contacts = buyers::resolve(tx, &buyers, now).await?;
     let mut cleared = Vec::new();
@@ -160,7 +172,7 @@ pub(crate) async fn apply(
     let mut ids = Vec::with_capacity(writes.len());
     let mut converting = Vec::new();
     for ((index, v, head), contact_id) in writes.iter_mut().zip(contacts) {
-        v.fields.contact_id = contact_id;
+        v.fields.contact_id = contact_id.or(v.fields.contact_id);
         let (id, kind) = match head {
             Some(h) => {
                 if !v.placed_given {

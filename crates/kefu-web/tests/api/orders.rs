@@ -475,3 +475,56 @@ async fn agents_read_order_addresses_with_the_recipients_phone_masked() {
         "{phone}"
     );
 }
+
+#[tokio::test]
+async fn an_erased_buyer_stays_erased_when_the_store_sends_their_order_again() {
+    let t = TestApp::spawn().await;
+    let (s, _) = store(&t, "丝施天猫店", "CNY").await;
+    let mut o = order("R1001", "13800138009");
+    o["buyer_remark"] = json!("请周末送货");
+    let path = format!("/api/v1/stores/{s}/orders/R1001");
+    let (status, created) = status_and_json(t.put(&path, &t.admin_token, &o).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["order_id"].as_i64().unwrap();
+    let detail = || async {
+        let path = format!("/api/v1/orders/{id}");
+        status_and_json(t.get(&path, &t.admin_token).await).await.1
+    };
+    let buyer = detail().await["contact_id"].as_i64().unwrap();
+    assert_eq!(t.erase_contact(&t.admin_token, buyer).await, StatusCode::OK);
+    let contacts = t.count("contacts").await;
+
+    // The marketplace still has the buyer and sends the order again, changed.
+    let mut shipped = o.clone();
+    shipped["fulfilment_state"] = json!("shipped");
+    shipped["updated_at"] = json!("2026-11-24T02:00:00Z");
+    let (status, r) = status_and_json(t.put(&path, &t.admin_token, &shipped).await).await;
+    assert_eq!(
+        (status, r["outcome"].as_str()),
+        (StatusCode::OK, Some("updated")),
+        "{r}"
+    );
+    let after = detail().await;
+    assert_eq!(
+        after["fulfilment_state"], "shipped",
+        "the order itself moves on"
+    );
+    assert_eq!(
+        (
+            &after["buyer_name"],
+            &after["address"],
+            &after["buyer_remark"]
+        ),
+        (&Value::Null, &Value::Null, &Value::Null),
+        "{after}"
+    );
+    assert_eq!(
+        after["contact_id"], buyer,
+        "still the erased customer's order"
+    );
+    assert_eq!(
+        t.count("contacts").await,
+        contacts,
+        "the buyer is not created again"
+    );
+}
