@@ -174,18 +174,8 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<TimelineRow>> {
 
 fn select() -> sea_query::SelectStatement {
     Query::select()
-        .columns([
-            TimelineEntries::Id,
-            TimelineEntries::ContactId,
-            TimelineEntries::OrganisationId,
-            TimelineEntries::Kind,
-            TimelineEntries::RefId,
-            TimelineEntries::ActorUserId,
-            TimelineEntries::Summary,
-            TimelineEntries::Detail,
-            TimelineEntries::OccurredAt,
-            TimelineEntries::CreatedAt,
-        ])
+        .column(TimelineEntries::Id)
+        .columns(ENTRY_COLUMNS)
         .from(TimelineEntries::Table)
         .take()
 }

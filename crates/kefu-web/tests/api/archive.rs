@@ -5,15 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn ids(t: &TestApp, path: &str) -> Vec<i64> {
-    let r = t.get(path, &t.admin_token).await;
-    assert_eq!(r.status(), StatusCode::OK, "{path}");
-    let page: Value = r.json().await.unwrap();
-    page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+    t.listed_ids(path).await
 }
 
 async fn create(t: &TestApp, path: &str, body: Value) -> Value {

@@ -5,18 +5,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn ids(t: &TestApp, token: &str, query: &str) -> Vec<i64> {
-    let page: Value = t
-        .get(&format!("/api/v1/conversations?{query}"), token)
+    t.listed_ids_as(&format!("/api/v1/conversations?{query}"), token)
         .await
-        .json()
-        .await
-        .unwrap();
-    page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
 }
 
 #[tokio::test]

@@ -257,9 +257,15 @@ impl TestApp {
             .clone()
     }
 
-    /// The ids of the records a list endpoint returns in `data` (one page); asserts 200.
+    /// The ids of the records a list endpoint returns in `data` (one page, as the admin);
+    /// asserts 200.
     pub async fn listed_ids(&self, path: &str) -> Vec<i64> {
-        let (status, page) = status_and_json(self.get(path, &self.admin_token).await).await;
+        self.listed_ids_as(path, &self.admin_token).await
+    }
+
+    /// [`TestApp::listed_ids`] as the holder of `token`.
+    pub async fn listed_ids_as(&self, path: &str, token: &str) -> Vec<i64> {
+        let (status, page) = status_and_json(self.get(path, token).await).await;
         assert_eq!(status, StatusCode::OK, "{path}: {page}");
         page["data"]
             .as_array()
