@@ -261,6 +261,7 @@ pub async fn run_pending(app: &App) -> AppResult<usize> {
         }
         store::advance_cursor(&mut tx, last).await?;
         commit(app, tx).await?;
+        typed.sort_unstable();
         typed.dedup();
         for id in typed {
             crate::routing::route_typed(app, id).await;

@@ -129,9 +129,12 @@ async fn route_typed_in(app: &App, id: i64) -> AppResult<Option<ConversationRow>
     {
         facts.member_level = queue::member_level(&mut tx, row.contact_id).await?;
     }
+    // The rule arrivals would pick, given what is known; only one that names a type
+    // moves the conversation (else arrivals and types would pull it back and forth).
     let Some(rule) = rules
         .iter()
-        .find(|r| !r.conditions.0.ticket_types.is_empty() && r.conditions.0.matches(&facts))
+        .find(|r| r.conditions.0.matches(&facts))
+        .filter(|r| !r.conditions.0.ticket_types.is_empty())
     else {
         return Ok(None);
     };
@@ -146,8 +149,8 @@ async fn route_typed_in(app: &App, id: i64) -> AppResult<Option<ConversationRow>
         required_skills: Some(&rule.required_skills.0),
         detected_language: None,
     };
-    // Taken by an agent meanwhile: it stays with them.
-    if queue::enqueue(&mut tx, id, &waiting, now_ms()).await? == 0 {
+    // Taken by an agent, resolved or merged meanwhile: it stays as it is.
+    if queue::enqueue_waiting(&mut tx, id, &waiting, now_ms()).await? == 0 {
         return Ok(None);
     }
     drain_locked(app, &mut tx, rule.team_id, &strategy, cursor, Some(id)).await?;

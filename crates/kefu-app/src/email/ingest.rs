@@ -452,6 +452,13 @@ async fn store_mail(
         Some(row) => Thread::Into(Box::new(row)),
         None => Thread::New,
     };
+    // Routing this one (a new conversation, or one that comes back to nobody) may hand
+    // other waiting conversations to agents: the rows read at the batch's start are then
+    // no longer to be trusted.
+    let may_route = match &thread {
+        Thread::Into(row) => row.assignee_id.is_none() && row.status != "open",
+        _ => true,
+    };
     let body = visible_text(mail);
     let client_id = parse_client_id(None)?;
     let subject: String = mail.subject.trim().chars().take(200).collect();
@@ -491,6 +498,9 @@ async fn store_mail(
         now: now_ms(),
     });
     batch.known.stored(rfc, message.id, conversation.id);
+    if may_route {
+        batch.known.forget_rows();
+    }
     Ok(Ingested::Stored {
         message_id: message.id,
         conversation_id: conversation.id,

@@ -158,7 +158,7 @@ pub(crate) async fn apply(
     for (_, v, head) in writes.iter_mut() {
         if let Some(h) = head.filter(|h| h.buyer_erased) {
             v.buyer = ValidBuyer::default();
-            v.fields.buyer_name = None;
+            v.fields.buyer_name = Some(crate::privacy::ERASED_NAME.to_owned());
             v.fields.address = None;
             v.fields.buyer_remark = None;
             v.fields.contact_id = h.contact_id;

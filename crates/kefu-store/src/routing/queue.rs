@@ -10,7 +10,7 @@ use crate::schema::{
     Contacts, Conversations, Inboxes, RoutingAgents, RoutingTeams, TeamMembers, Users,
 };
 use crate::{Db, JsonText, StoreResult, Tx};
-use sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query};
+use sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query, UpdateStatement};
 use serde::Serialize;
 
 crate::record! {
@@ -148,6 +148,19 @@ pub struct Waiting<'a> {
 /// Puts an unassigned conversation in a team's queue (open, waiting since now unless
 /// it was already waiting). Returns 0 if someone holds it.
 pub async fn enqueue(tx: &mut Tx, id: i64, w: &Waiting<'_>, now: i64) -> StoreResult<u64> {
+    tx.execute(&enqueue_statement(id, w, now)).await
+}
+
+/// [`enqueue`] only while the conversation is open and not merged away: one moved to
+/// another team's queue is not reopened on the way.
+pub async fn enqueue_waiting(tx: &mut Tx, id: i64, w: &Waiting<'_>, now: i64) -> StoreResult<u64> {
+    let mut q = enqueue_statement(id, w, now);
+    q.and_where(Expr::col(Conversations::Status).eq("open"))
+        .and_where(Expr::col(Conversations::MergedInto).is_null());
+    tx.execute(&q).await
+}
+
+fn enqueue_statement(id: i64, w: &Waiting<'_>, now: i64) -> UpdateStatement {
     let mut q = Query::update();
     q.table(Conversations::Table)
         .value(Conversations::TeamId, w.team_id)
@@ -166,7 +179,7 @@ pub async fn enqueue(tx: &mut Tx, id: i64, w: &Waiting<'_>, now: i64) -> StoreRe
     if let Some(language) = w.detected_language {
         q.value(Conversations::DetectedLanguage, language);
     }
-    tx.execute(&q).await
+    q
 }
 
 /// Takes a conversation out of any queue (it no longer belongs to a team).

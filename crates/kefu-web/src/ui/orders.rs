@@ -30,8 +30,9 @@ pub async fn panel(
     }
     for link in &links {
         if !orders.iter().any(|o| o.id == link.order_id)
-            && let Some(o) = kefu_store::orders::find(&app.db, link.order_id).await?
+            && let Some(mut o) = kefu_store::orders::find(&app.db, link.order_id).await?
         {
+            kefu_app::privacy::mask_addresses(actor, [&mut o.address]);
             orders.push(o);
         }
     }

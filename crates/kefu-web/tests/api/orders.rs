@@ -515,7 +515,7 @@ async fn an_erased_buyer_stays_erased_when_the_store_sends_their_order_again() {
             &after["address"],
             &after["buyer_remark"]
         ),
-        (&Value::Null, &Value::Null, &Value::Null),
+        (&json!("—"), &Value::Null, &Value::Null),
         "{after}"
     );
     assert_eq!(

@@ -180,6 +180,21 @@ async fn a_waiting_conversation_typed_by_an_agent_or_a_rule_goes_to_the_team_its
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(d.assignee(typed_by_agent).await, Some(amy));
+    // Nor does a resolved one: typing it does not reopen it into a queue.
+    d.set_status(quiet, &t.admin_token, "resolved").await;
+    let r = t
+        .put(
+            &format!("/api/v1/conversations/{quiet}/ticket"),
+            &t.admin_token,
+            &json!({ "ticket_type": "after_sales" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let c = d.conversation(quiet).await;
+    assert_eq!(
+        (&c["status"], &c["team_id"]),
+        (&json!("resolved"), &json!(presale))
+    );
     assert_loads_are_exact(&d, "after routing by type").await;
 }
 

@@ -89,6 +89,11 @@ impl Known {
         self.rows.remove(&conversation);
     }
 
+    /// Drops every conversation read at the batch's start (routing may have changed any).
+    pub(super) fn forget_rows(&mut self) {
+        self.rows.clear();
+    }
+
     pub(super) fn new_sender(&mut self, address: &str, contact: i64) {
         self.senders.insert(address.to_owned(), contact);
     }
