@@ -185,8 +185,20 @@ async fn apply_one(
             roles,
             user_ids,
             text,
+            on_duty,
         } => {
             let text = optional_text("text", &Some(text.clone()), 500)?.unwrap_or_default();
+            // On duty: those of the roles who are online now, else (nobody is) all of them.
+            let (roles, user_ids) = match on_duty {
+                true => {
+                    let online = kefu_store::users::online_with_roles(tx, roles).await?;
+                    match online.is_empty() {
+                        true => (roles.clone(), user_ids.clone()),
+                        false => (Vec::new(), [user_ids.as_slice(), &online].concat()),
+                    }
+                }
+                false => (roles.clone(), user_ids.clone()),
+            };
             append(
                 app,
                 tx,

@@ -89,10 +89,14 @@ pub enum Action {
         status: String,
     },
     /// Alerts people: roles (`supervisor`, `manager`) and users, with a message.
+    /// `on_duty`: only those of the roles who are online now (值班), or all of them when
+    /// nobody of the roles is online.
     Notify {
         roles: Vec<String>,
         user_ids: Vec<i64>,
         text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        on_duty: bool,
     },
 }
 

@@ -181,6 +181,23 @@ pub async fn anyone_online(tx: &mut Tx, team_id: Option<i64>) -> StoreResult<boo
     Ok(row.is_some())
 }
 
+/// The enabled staff members of these roles who are online now.
+pub async fn online_with_roles(tx: &mut Tx, roles: &[String]) -> StoreResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = tx
+        .fetch_all(
+            &Query::select()
+                .column(Users::Id)
+                .from(Users::Table)
+                .and_where(Expr::col(Users::Role).is_in(roles.iter().map(String::as_str)))
+                .and_where(Expr::col(Users::Availability).eq("online"))
+                .and_where(Expr::col(Users::Disabled).eq(false))
+                .order_by(Users::Id, sea_query::Order::Asc)
+                .take(),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Every user's name by id (staff lists are small: tens to hundreds).
 pub async fn names(db: &Db) -> StoreResult<std::collections::HashMap<i64, String>> {
     let rows: Vec<(i64, String)> = db

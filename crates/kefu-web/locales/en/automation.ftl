@@ -14,6 +14,7 @@ auto-action = Action
 auto-field = Field
 auto-value = Value
 auto-target = Whom
+auto-target-duty-supervisor = On-duty supervisors (those online; all if nobody is)
 auto-field-message_contains = Message contains any of
 auto-field-ticket_type = Ticket type is
 auto-field-priority = Priority is

@@ -14,6 +14,7 @@ auto-action = 动作
 auto-field = 字段
 auto-value = 值
 auto-target = 对象
+auto-target-duty-supervisor = 值班主管（在线的主管；无人在线时通知全部主管）
 auto-field-message_contains = 消息包含任一词
 auto-field-ticket_type = 工单类型为
 auto-field-priority = 优先级为

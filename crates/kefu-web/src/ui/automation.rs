@@ -163,6 +163,12 @@ async fn options(s: &AppState, ui: &UiActor, inboxes: &[InboxRow]) -> Options {
             label: s.i18n.text(ui.actor.locale, "role-supervisor", &[]),
         },
         Choice {
+            key: "duty:supervisor".into(),
+            label: s
+                .i18n
+                .text(ui.actor.locale, "auto-target-duty-supervisor", &[]),
+        },
+        Choice {
             key: "role:manager".into(),
             label: s.i18n.text(ui.actor.locale, "role-manager", &[]),
         },

@@ -249,3 +249,58 @@ async fn a_macro_applies_all_its_actions_or_none() {
     let (_, list) = body(t.get("/api/v1/macros", &colleague).await).await;
     assert!(list.as_array().unwrap().is_empty());
 }
+
+/// The `notification` events appended after event id `after`, as their payloads.
+async fn notifications(t: &TestApp, after: i64) -> Vec<Value> {
+    kefu_store::events::list_after(&t.app().db, after, None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "notification")
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_on_duty_supervisor_is_the_one_online_and_all_are_told_when_nobody_is() {
+    let t = TestApp::spawn().await;
+    let (_, widget) = t.widget_inbox(None).await;
+    let on_duty = t
+        .user_token("zhang@shop.test", "张主管", "supervisor")
+        .await;
+    t.user_token("li@shop.test", "李主管", "supervisor").await;
+    let desk = crate::routing::Desk { t: &t };
+    desk.availability(&on_duty, "online").await;
+    let zhang = t.actor("zhang@shop.test").await.user_id;
+    rule(
+        &t,
+        json!({ "name": "VIP 夜间来信", "trigger": "message_received",
+                "conditions": [{ "field": "message_contains", "any": ["加急"] }],
+                "actions": [{ "action": "notify", "roles": ["supervisor"], "user_ids": [],
+                              "text": "VIP 客户来信", "on_duty": true }] }),
+    )
+    .await;
+
+    let before = kefu_store::events::latest_id(&t.app().db).await.unwrap();
+    t.conversation(&widget, "加急：发错货了").await;
+    kefu_app::automation::run_pending(t.app()).await.unwrap();
+    let told = notifications(&t, before).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        (&told[0]["notify"]["user_ids"], &told[0]["notify"]["roles"]),
+        (&json!([zhang]), &json!([])),
+        "only the supervisor online: {}",
+        told[0]
+    );
+
+    desk.availability(&on_duty, "offline").await;
+    let before = kefu_store::events::latest_id(&t.app().db).await.unwrap();
+    t.conversation(&widget, "加急：还没发货").await;
+    kefu_app::automation::run_pending(t.app()).await.unwrap();
+    let told = notifications(&t, before).await;
+    assert_eq!(
+        told[0]["notify"]["roles"],
+        json!(["supervisor"]),
+        "nobody on duty: every supervisor hears it"
+    );
+}

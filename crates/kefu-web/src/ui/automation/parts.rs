@@ -188,12 +188,16 @@ fn action_row(a: &Action) -> ActionRow {
             roles,
             user_ids,
             text,
+            on_duty,
         } => row(
             "notify",
             text,
             roles
                 .first()
-                .map(|r| format!("role:{r}"))
+                .map(|r| match on_duty {
+                    true => format!("duty:{r}"),
+                    false => format!("role:{r}"),
+                })
                 .or_else(|| user_ids.first().map(|u| format!("user:{u}")))
                 .unwrap_or_default(),
         ),
@@ -250,11 +254,12 @@ pub fn parse_actions(rows: &[ActionRow]) -> Result<Vec<Action>, Invalid> {
                 },
                 "notify" => Action::Notify {
                     roles: match target(&r.target) {
-                        Some(("role", role)) => vec![role.to_owned()],
+                        Some(("role" | "duty", role)) => vec![role.to_owned()],
                         _ => Vec::new(),
                     },
                     user_ids: target_id(&r.target, "user")?.into_iter().collect(),
                     text: value,
+                    on_duty: matches!(target(&r.target), Some(("duty", _))),
                 },
                 other => {
                     return Err(bad(
@@ -308,6 +313,13 @@ mod tests {
                 roles: vec!["supervisor".into()],
                 user_ids: vec![],
                 text: "VIP 来信".into(),
+                on_duty: false,
+            },
+            Action::Notify {
+                roles: vec!["supervisor".into()],
+                user_ids: vec![],
+                text: "VIP 非工作时间来信".into(),
+                on_duty: true,
             },
         ];
         let rows: Vec<ActionRow> = action_rows(&actions)
