@@ -43,6 +43,8 @@ const ZH_CN: &str = concat!(
     include_str!("../locales/zh-CN/order_changes.ftl"),
     "\n",
     include_str!("../locales/zh-CN/choices.ftl"),
+    "\n",
+    include_str!("../locales/zh-CN/errors.ftl"),
 );
 const EN: &str = concat!(
     include_str!("../locales/en.ftl"),
@@ -82,6 +84,8 @@ const EN: &str = concat!(
     include_str!("../locales/en/order_changes.ftl"),
     "\n",
     include_str!("../locales/en/choices.ftl"),
+    "\n",
+    include_str!("../locales/en/errors.ftl"),
 );
 
 /// Both bundles, parsed once at start-up.
@@ -183,6 +187,70 @@ mod tests {
         assert!(en.len() > 50);
     }
 
+    /// The refusal codes the workspace's crates raise (the second argument of
+    /// `Invalid::new`, and the `code` of conflicts), read from their sources.
+    fn refusal_codes() -> std::collections::BTreeSet<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut sources = Vec::new();
+        for name in ["kefu-domain", "kefu-app", "kefu-web", "kefu-store"] {
+            walk(&crates.join(name).join("src"), &mut sources);
+        }
+        let code = |s: &str| -> Option<String> {
+            let s = s.trim_start().strip_prefix('"')?;
+            let end = s.find('"')?;
+            let c = &s[..end];
+            (!c.is_empty()
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_' || ch.is_ascii_digit()))
+            .then(|| c.to_owned())
+        };
+        let mut codes = std::collections::BTreeSet::new();
+        for text in &sources {
+            for (i, _) in text.match_indices("Invalid::new(") {
+                // The second argument: after the field and its comma.
+                let rest = &text[i + "Invalid::new(".len()..];
+                if let Some((_, after)) = rest.split_once(',')
+                    && let Some(c) = code(after)
+                {
+                    codes.insert(c);
+                }
+            }
+            for (i, _) in text.match_indices("code: \"") {
+                if let Some(c) = code(&text[i + "code: ".len()..]) {
+                    codes.insert(c);
+                }
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_refusal_code_has_its_words_in_both_languages() {
+        let codes = refusal_codes();
+        assert!(codes.len() > 100, "the scan found only {}", codes.len());
+        for (locale, source) in I18n::sources() {
+            let keys = I18n::keys(source);
+            let missing: Vec<&String> = codes
+                .iter()
+                .filter(|c| !keys.contains(&format!("error-{c}")))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{locale:?} has no error text for {missing:?}"
+            );
+        }
+    }
+
     #[test]
     fn texts_are_translated_with_arguments() {
         let i18n = I18n::load();
@@ -192,5 +260,11 @@ mod tests {
             "Conversations"
         );
         assert_eq!(i18n.text(UiLocale::En, "no-such-key", &[]), "no-such-key");
+        let detail = [("detail", FluentValue::from("not an .xlsx file"))];
+        let zh = i18n.text(UiLocale::ZhCn, "error-unreadable_file", &detail);
+        assert!(
+            zh.starts_with("无法读取文件") && zh.contains("not an .xlsx file"),
+            "{zh}"
+        );
     }
 }

@@ -114,13 +114,19 @@ pub fn error_text(state: &AppState, locale: UiLocale, e: &kefu_app::AppError) ->
         )),
         _ => None,
     };
-    let args: Vec<(&str, FluentValue<'_>)> = match &about {
-        Some((id, number)) => vec![
-            ("id", FluentValue::from(id.as_str())),
-            ("number", FluentValue::from(number.as_str())),
-        ],
-        None => Vec::new(),
+    // What the refusal says in detail (a file's problem, a line that disagrees): some
+    // texts quote it.
+    let detail = match e {
+        E::Invalid(inv) => inv.message.clone(),
+        E::Conflict { message, .. } => message.clone(),
+        other => other.to_string(),
     };
+    let mut args: Vec<(&str, FluentValue<'_>)> =
+        vec![("detail", FluentValue::from(detail.as_str()))];
+    if let Some((id, number)) = &about {
+        args.push(("id", FluentValue::from(id.as_str())));
+        args.push(("number", FluentValue::from(number.as_str())));
+    }
     let text = state.i18n.text(locale, &key, &args);
     if text == key { e.to_string() } else { text }
 }
