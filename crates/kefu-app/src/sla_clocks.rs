@@ -146,18 +146,14 @@ pub(crate) async fn on_message(
     has_clocks: Option<bool>,
     now: i64,
 ) -> AppResult<()> {
-    // Known to have none (read with the message): nothing to pause or resume, and only a
-    // customer's message may start them.
-    if has_clocks == Some(false) {
+    // Known to have none when the message's statement said so (no read then).
+    let clocks = match has_clocks {
+        Some(false) => Vec::new(),
+        _ => sla_clocks::of_conversation(tx, row.id).await?,
+    };
+    if clocks.is_empty() {
+        // Nothing to pause or resume; only a customer's message may start them.
         return match kind == MessageKind::Incoming && start(tx, row, now).await? {
-            true => status_changed_of(tx, row, now).await,
-            false => Ok(()),
-        };
-    }
-    let clocks = sla_clocks::of_conversation(tx, row.id).await?;
-    if kind == MessageKind::Incoming && clocks.is_empty() {
-        // Without a matching policy there are no clocks to pause or resume.
-        return match start(tx, row, now).await? {
             true => status_changed_of(tx, row, now).await,
             false => Ok(()),
         };

@@ -242,12 +242,12 @@ pub async fn split_ticket(
         contact_id: row.contact_id,
         team_id: row.team_id,
         subject: None,
-        // Its timeline entry is written below, saying where it was split from.
+        actor_user_id: Some(actor.user_id),
         summary: &row.inbox_name,
-        detail: json!({}),
+        detail: json!({ "inbox_id": row.inbox_id, "split_from": id }),
         now,
     };
-    let new_id = conversations::insert(&mut tx, &opening).await?;
+    let new_id = conversations::open(&mut tx, &opening).await?.id;
     let moved = tickets::move_messages(&mut tx, id, new_id, Some(message_id)).await?;
     tickets::recount(&mut tx, id, now).await?;
     let left = conversations::find_in_tx(&mut tx, id)
@@ -285,15 +285,6 @@ pub async fn split_ticket(
         now,
     )
     .await?;
-    let entry = kefu_store::timeline::NewEntry {
-        kind: "conversation",
-        ref_id: Some(new_id),
-        actor_user_id: Some(actor.user_id),
-        summary: &row.inbox_name,
-        detail: json!({ "inbox_id": row.inbox_id, "split_from": id }),
-        occurred_at: now,
-    };
-    kefu_store::timeline::record_for_contact(&mut tx, row.contact_id, &entry, now).await?;
     announce(app, &mut tx, id, actor.user_id).await?;
     let created = conversations::find_in_tx(&mut tx, new_id)
         .await?

@@ -386,6 +386,7 @@ async fn new_conversation(
         contact_id,
         team_id: inbox.team_id,
         subject,
+        actor_user_id: None,
         summary: &inbox.name,
         detail: json!({ "inbox_id": inbox.id, "channel": inbox.channel }),
         now: now_ms(),

@@ -142,8 +142,9 @@ pub struct Opening<'a> {
     pub team_id: Option<i64>,
     /// The ticket subject, when the first message brings one (a mail's subject line).
     pub subject: Option<&'a str>,
-    /// The timeline entry's summary and detail (its kind is `conversation`, its ref the
-    /// new conversation).
+    /// The timeline entry's author (none when a customer opened it), summary and detail
+    /// (its kind is `conversation`, its ref the new conversation).
+    pub actor_user_id: Option<i64>,
     pub summary: &'a str,
     pub detail: serde_json::Value,
     pub now: i64,
@@ -178,7 +179,7 @@ fn insert_statement(o: &Opening<'_>) -> InsertStatement {
 }
 
 /// Opens a conversation (no timeline entry) and returns its id.
-pub async fn insert(tx: &mut Tx, o: &Opening<'_>) -> StoreResult<i64> {
+async fn insert(tx: &mut Tx, o: &Opening<'_>) -> StoreResult<i64> {
     let (id,): (i64,) = tx
         .fetch_one(
             &insert_statement(o)
@@ -197,7 +198,7 @@ pub async fn open(tx: &mut Tx, o: &Opening<'_>) -> StoreResult<ConversationRow> 
     let entry = |ref_id| NewEntry {
         kind: "conversation",
         ref_id,
-        actor_user_id: None,
+        actor_user_id: o.actor_user_id,
         summary: o.summary,
         detail: o.detail.clone(),
         occurred_at: o.now,

@@ -398,23 +398,9 @@ pub async fn insert_messages(tx: &mut Tx, mails: &[NewEmailMessage<'_>]) -> Stor
     let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     for chunk in mails.chunks(200) {
         let mut q = Query::insert();
-        q.into_table(M::Table).columns([
-            M::MessageId,
-            M::InboxId,
-            M::ConversationId,
-            M::Direction,
-            M::RfcMessageId,
-            M::InReplyTo,
-            M::Subject,
-            M::FromAddress,
-            M::ToAddresses,
-            M::CcAddresses,
-            M::Html,
-            M::FullText,
-            M::Automatic,
-            M::Delivery,
-            M::CreatedAt,
-        ]);
+        // A new mail's columns: the row's up to its delivery, and when it was written.
+        let columns = MESSAGE_COLUMNS[..=13].iter().copied().chain([M::CreatedAt]);
+        q.into_table(M::Table).columns(columns);
         for m in chunk {
             q.values_panic([
                 m.message_id.into(),

@@ -44,19 +44,6 @@ pub struct Holder<'a> {
     pub handoff_task_id: Option<i64>,
 }
 
-/// Gives a ticket the subject of the mail that opened it, unless someone set one.
-pub async fn set_subject_if_empty(tx: &mut Tx, id: i64, subject: &str) -> StoreResult<u64> {
-    tx.execute(
-        &Query::update()
-            .table(Conversations::Table)
-            .value(Conversations::Subject, subject)
-            .and_where(Expr::col(Conversations::Id).eq(id))
-            .and_where(Expr::col(Conversations::Subject).is_null())
-            .take(),
-    )
-    .await
-}
-
 pub async fn hold(tx: &mut Tx, id: i64, h: Holder<'_>, now: i64) -> StoreResult<u64> {
     tx.execute(
         &Query::update()

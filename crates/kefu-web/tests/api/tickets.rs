@@ -394,6 +394,27 @@ async fn splitting_starts_a_linked_ticket_from_a_message_on() {
         (&links[0]["linked_id"], &links[0]["kind"]),
         (&json!(new_id), &json!("split"))
     );
+    // The new ticket is on the customer's timeline, by whoever split it, from where.
+    let contact = created["contact_id"].as_i64().unwrap();
+    let (_, timeline) = body(
+        t.get(
+            &format!("/api/v1/contacts/{contact}/timeline"),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    let entry = timeline["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["ref_id"] == json!(new_id))
+        .expect("the split ticket's entry");
+    assert_eq!(
+        (&entry["kind"], &entry["detail"]["split_from"]),
+        (&json!("conversation"), &json!(id))
+    );
+    assert!(entry["actor_user_id"].is_i64(), "{entry}");
 }
 
 #[tokio::test]
