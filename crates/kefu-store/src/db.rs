@@ -288,6 +288,7 @@ impl Db {
         // Plans are made for each query's own values: how many rows a search term
         // matches differs by orders of magnitude ("贸易" against one phone number), and a
         // generic plan made without the values (nor the page size) can cost 100× more.
+        // Writing transactions go back to PostgreSQL's default (see `begin`).
         let mut opts =
             PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
         if let Some(schema) = schema {
@@ -341,10 +342,19 @@ impl Db {
         }
     }
 
+    /// A writing transaction. On PostgreSQL its statements may run on a plan made once
+    /// per connection (`plan_cache_mode = auto`, PostgreSQL's default) instead of one made
+    /// for each execution: writes find rows by key, so a generic plan is as good as a
+    /// custom one, and planning each insert and each foreign-key check again cost as much
+    /// server time as running them. Reads keep the connection's custom plans.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(Tx::on(match self {
             Db::Sqlite { writer, .. } => Conn::Sqlite(writer.begin().await?),
-            Db::Postgres { pool, .. } => Conn::Postgres(pool.begin().await?, Vec::new()),
+            Db::Postgres { pool, .. } => Conn::Postgres(
+                pool.begin_with("BEGIN; SET LOCAL plan_cache_mode = auto")
+                    .await?,
+                Vec::new(),
+            ),
         }))
     }
 
