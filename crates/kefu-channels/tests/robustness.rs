@@ -143,6 +143,41 @@ fn assert_sound(mail: &ParsedMail) {
         assert!(!a.filename.is_empty() && !a.filename.contains(['/', '\\']));
         assert!(!a.filename.starts_with('.'));
     }
+    // PostgreSQL stores no NUL in text or JSON: one left in would stop the mail being stored.
+    let with_nul: Vec<&str> = texts(mail)
+        .into_iter()
+        .filter(|s| s.contains('\0'))
+        .collect();
+    assert!(with_nul.is_empty(), "NUL left in {with_nul:?}");
+}
+
+/// Every piece of text a parse hands to kefu.
+fn texts(mail: &ParsedMail) -> Vec<&str> {
+    let mut out = vec![mail.subject.as_str(), &mail.text, &mail.text_new];
+    out.extend(mail.html.as_ref().map(|h| h.as_str()));
+    let ids = [&mail.in_reply_to, &mail.references, &mail.problems];
+    out.extend(ids.into_iter().flatten().map(String::as_str));
+    out.extend(mail.message_id.as_deref());
+    let boxes = mail
+        .from
+        .iter()
+        .chain(&mail.reply_to)
+        .chain(&mail.to)
+        .chain(&mail.cc);
+    for m in boxes {
+        out.push(&m.address);
+        out.extend(m.name.as_deref());
+    }
+    for a in &mail.attachments {
+        out.extend([a.filename.as_str(), &a.content_type]);
+        out.extend(a.content_id.as_deref());
+    }
+    if let Some(b) = &mail.bounce {
+        out.push(&b.reason);
+        let parts = [&b.original_message_id, &b.recipient, &b.status];
+        out.extend(parts.into_iter().flatten().map(String::as_str));
+    }
+    out
 }
 
 /// No dangerous element, no event handler, no script URL, no remote load, no escaping CSS.
@@ -294,4 +329,55 @@ fn a_message_that_trips_the_mime_parsers_own_checks_is_still_read() {
         .map(|a| a.content_type.as_str())
         .collect();
     assert_eq!(kinds, ["message/rfc822"], "{mail:?}");
+}
+
+/// A NUL, written as `=00` in quoted-printable, as a byte in a header or a body, or in an
+/// encoded word, is taken out: the mail is still read, with everything around it.
+#[test]
+fn nul_characters_are_taken_out_of_everything_read() {
+    let raw = b"From: =?utf-8?q?=E7=8E=8B=00=E8=8A=B3?= <wang@example.cn>\r\n\
+To: service@shop.test\r\n\
+Subject: =?utf-8?q?=E9=80=80=00=E8=B4=A7?= \x00[#10023]\r\n\
+Message-ID: <nul\x001@example.cn>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\
+\r\n\
+--b\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+=E5=B0=BA=00=E7=A0=81\x00=E4=B8=8D=E5=AF=B9\r\n\
+--b\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+\r\n\
+<p>html\x00body</p>\r\n\
+--b\r\n\
+Content-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename*=utf-8''%E5%8F%91%00%E7%A5%A8.pdf\r\n\
+\r\n\
+%PDF\r\n\
+--b--\r\n";
+    let mail = parse(raw);
+    assert_sound(&mail);
+    assert_eq!(mail.subject, "退货 [#10023]");
+    assert_eq!(mail.ticket_number, Some(10023));
+    let from = mail.from.as_ref().expect("from");
+    assert_eq!(from.name.as_deref(), Some("王芳"));
+    assert_eq!(mail.message_id.as_deref(), Some("nul1@example.cn"));
+    // A mixed multipart's text and HTML are both body parts: the text reads them in order.
+    assert!(
+        mail.text_new.starts_with("尺码不对\n"),
+        "{:?}",
+        mail.text_new
+    );
+    assert!(
+        mail.html
+            .as_ref()
+            .expect("html")
+            .as_str()
+            .contains("htmlbody")
+    );
+    assert_eq!(mail.attachments.len(), 1);
+    // A control character in a file name becomes `_`, as the file name rules say.
+    assert_eq!(mail.attachments[0].filename, "发_票.pdf");
 }

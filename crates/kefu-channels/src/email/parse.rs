@@ -30,7 +30,52 @@ pub fn parse_with(raw: &[u8], limits: &Limits) -> ParsedMail {
     };
     problems.append(&mut mail.problems);
     mail.problems = problems;
+    without_nul(&mut mail);
     mail
+}
+
+/// Takes NUL characters out of everything read (`=00` in quoted-printable, a stray byte):
+/// PostgreSQL stores no NUL in text nor in JSON, so one would stop the mail being stored,
+/// and the fetch behind it. They carry nothing a person reads.
+fn without_nul(mail: &mut ParsedMail) {
+    fn clean(s: &mut String) {
+        if s.contains('\0') {
+            s.retain(|c| c != '\0');
+        }
+    }
+    fn clean_mailbox(m: &mut super::Mailbox) {
+        m.name.iter_mut().for_each(clean);
+        clean(&mut m.address);
+    }
+    mail.message_id.iter_mut().for_each(clean);
+    mail.in_reply_to.iter_mut().for_each(clean);
+    mail.references.iter_mut().for_each(clean);
+    mail.from.iter_mut().for_each(clean_mailbox);
+    mail.reply_to.iter_mut().for_each(clean_mailbox);
+    mail.to.iter_mut().for_each(clean_mailbox);
+    mail.cc.iter_mut().for_each(clean_mailbox);
+    for s in [&mut mail.subject, &mut mail.text, &mut mail.text_new] {
+        clean(s);
+    }
+    if let Some(html) = &mail.html
+        && html.as_str().contains('\0')
+    {
+        mail.html = Some(super::SafeHtml::from_stored(
+            html.as_str().replace('\0', ""),
+        ));
+    }
+    for a in &mut mail.attachments {
+        clean(&mut a.filename);
+        clean(&mut a.content_type);
+        a.content_id.iter_mut().for_each(clean);
+    }
+    if let Some(b) = &mut mail.bounce {
+        for s in [&mut b.original_message_id, &mut b.recipient, &mut b.status] {
+            s.iter_mut().for_each(clean);
+        }
+        clean(&mut b.reason);
+    }
+    mail.problems.iter_mut().for_each(clean);
 }
 
 fn parse_repaired(raw: &[u8], limits: &Limits) -> Option<ParsedMail> {

@@ -279,7 +279,7 @@ async fn mail_in_the_mailbox_becomes_a_conversation_and_the_reply_arrives_thread
 }
 
 /// An email inbox without servers, fed by the signed raw-MIME endpoint.
-async fn relay_inbox(t: &TestApp, auto_reply: Option<&str>) -> (i64, String) {
+pub async fn relay_inbox(t: &TestApp, auto_reply: Option<&str>) -> (i64, String) {
     let (status, inbox) = body(
         t.post(
             "/api/v1/email-inboxes",
@@ -300,7 +300,7 @@ async fn relay_inbox(t: &TestApp, auto_reply: Option<&str>) -> (i64, String) {
     (id, settings["ingest_secret"].as_str().unwrap().to_owned())
 }
 
-async fn post_raw(t: &TestApp, inbox: i64, secret: &str, raw: &[u8]) -> (StatusCode, Value) {
+pub async fn post_raw(t: &TestApp, inbox: i64, secret: &str, raw: &[u8]) -> (StatusCode, Value) {
     let r = t
         .http
         .post(t.url(&format!("/api/v1/inboxes/{inbox}/email/raw")))

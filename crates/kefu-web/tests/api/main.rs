@@ -12,6 +12,7 @@ mod conversation_search;
 mod conversations;
 mod customers;
 mod email;
+mod email_corpus;
 mod email_sending;
 mod events;
 mod helpers;
