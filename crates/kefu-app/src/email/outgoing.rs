@@ -131,7 +131,9 @@ fn bodies(account: &EmailAccountRow, body: &str, agent: &str, inbox: &str) -> (S
     }
     match (&account.signature_html, &account.signature_text) {
         (Some(sig), _) => {
-            let safe = kefu_channels::email::sanitise_html(&fill(sig, agent, inbox));
+            // The names are text inside the admin's HTML: escaped, so `A<B` reads as written.
+            let filled = fill(sig, &escape(agent), &escape(inbox));
+            let safe = kefu_channels::email::sanitise_html(&filled);
             html.push_str(&format!("<div class=\"signature\">{}</div>", safe.as_str()));
         }
         (None, Some(sig)) => {
@@ -425,5 +427,20 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("小王 · 星辰数码"));
+
+        // An HTML signature: the admin's markup kept, the names filled in as text.
+        let html_signature = EmailAccountRow {
+            signature_html: Some(
+                "<p><b>{{agent_name}}</b> | {{inbox_name}}<script>x()</script></p>".into(),
+            ),
+            ..account
+        };
+        let (text, html) = bodies(&html_signature, "好的", "Lee <VIP>", "A&B 店");
+        assert!(text.ends_with("-- \nLee <VIP> · A&B 店"), "{text}");
+        assert!(
+            html.contains("<b>Lee &lt;VIP&gt;</b> | A&amp;B 店"),
+            "{html}"
+        );
+        assert!(!html.contains("<script"), "{html}");
     }
 }

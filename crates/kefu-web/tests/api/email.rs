@@ -40,6 +40,7 @@ pub async fn email_inbox(t: &TestApp, servers: &MailServers, auto_reply: Option<
                     "smtp": { "host": smtp.host, "port": smtp.port, "security": "starttls",
                               "username": SERVICE, "secret": "pw-service" },
                     "signature_text": "{{agent_name}} · 星辰数码",
+                    "signature_html": "<p><b>{{agent_name}}</b> · 星辰数码</p>",
                     "tls_ca_pem": servers.cert_pem(),
                 }
             }),
@@ -200,6 +201,12 @@ async fn mail_in_the_mailbox_becomes_a_conversation_and_the_reply_arrives_thread
         format!("Re: 订单 8841 还没发货 [#{number}]")
     );
     assert_eq!(parsed.in_reply_to, ["order-1@customer.test"]);
+    assert_eq!(parsed.references, ["order-1@customer.test"]);
+    let from = parsed.from.as_ref().expect("a From header");
+    assert_eq!(
+        (from.name.as_deref(), from.address.as_str()),
+        (Some("星辰数码客服"), "service@shop.test")
+    );
     assert_eq!(
         parsed.message_id.as_deref(),
         sent["rfc_message_id"].as_str()
@@ -209,7 +216,12 @@ async fn mail_in_the_mailbox_becomes_a_conversation_and_the_reply_arrives_thread
         "{}",
         parsed.text
     );
-    assert!(parsed.html.is_some(), "a text and an HTML part");
+    let html = parsed.html.as_ref().expect("a text and an HTML part");
+    assert!(
+        html.as_str().contains("<b>小王</b> · 星辰数码"),
+        "the HTML signature: {}",
+        html.as_str()
+    );
 
     // A reply with a file carries it as an attachment with its Chinese name.
     let form = reqwest::multipart::Form::new()
