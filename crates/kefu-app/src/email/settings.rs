@@ -139,6 +139,20 @@ fn check_server(field: &'static str, s: &ServerSettings, imap: bool) -> Result<u
     if s.port == Some(0) {
         return Err(bad(field, "the port must be 1 to 65535".into()));
     }
+    // An OAuth token runs to a few thousand characters; a login or a folder name is short.
+    for (what, text, max) in [
+        ("username", &s.username, 320),
+        ("secret", &s.secret, 8_000),
+        ("mailbox", &s.mailbox, 200),
+    ] {
+        if text.as_ref().is_some_and(|t| t.chars().count() > max) {
+            return Err(Invalid::new(
+                field,
+                "too_long",
+                format!("the {field} {what} is longer than {max} characters"),
+            ));
+        }
+    }
     Ok(s.port.unwrap_or_else(|| default_port(imap, sec)))
 }
 
@@ -177,7 +191,14 @@ type Ports = (Option<u16>, Option<u16>);
 
 /// Checks the settings; returns the normalised address and the two ports.
 fn check(s: &EmailSettings) -> Result<(String, Ports), Invalid> {
-    let address = EmailAddress::parse(&s.address)?.as_str().to_owned();
+    // Named after the settings' own field, so the form marks the right box.
+    let address = EmailAddress::parse(&s.address)
+        .map_err(|e| Invalid {
+            field: "address",
+            ..e
+        })?
+        .as_str()
+        .to_owned();
     let imap = s
         .imap
         .as_ref()

@@ -2,10 +2,11 @@
 //! test, the signed raw-MIME endpoint for mail relays, a message's mail details, retrying
 //! a failed reply, and the sender block-list.
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiActor, ApiJson, ApiPath};
 use crate::state::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
@@ -155,8 +156,22 @@ pub async fn post_raw_mail(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<RawMailOutcome>> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the mail is larger than {} MiB", RAW_MAIL_LIMIT >> 20),
+            )
+        } else {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("the mail could not be read: {}", r.body_text()),
+            )
+        }
+    })?;
     let signature = headers
         .get("x-kefu-signature")
         .and_then(|v| v.to_str().ok())

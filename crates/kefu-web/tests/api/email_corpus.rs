@@ -173,3 +173,99 @@ Content-Transfer-Encoding: quoted-printable\r\n\
     assert_eq!(c["subject"], json!("退货 now"), "{c}");
     assert_eq!(c["contact_name"], json!("王芳"), "{c}");
 }
+
+/// A relay that forgets the signature, or posts a mail over the limit, gets a refusal it
+/// can read, and nothing is stored.
+#[tokio::test]
+async fn the_relay_refuses_a_mail_unsigned_or_over_the_limit_and_stores_nothing() {
+    let t = TestApp::spawn().await;
+    let (inbox, secret) = relay_inbox(&t, None).await;
+    let url = t.url(&format!("/api/v1/inboxes/{inbox}/email/raw"));
+    let raw = crate::email::mail("u1@customer.test", "询价", "你好", "");
+    let unsigned = t.http.post(&url).body(raw.clone()).send().await.unwrap();
+    let (status, e) = body(unsigned).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    assert!(e["error"]["message"].as_str().is_some(), "{e}");
+
+    let mut huge = raw.clone();
+    huge.extend(std::iter::repeat_n(b'x', 41 * 1024 * 1024));
+    let (status, e) = post_raw(&t, inbox, &secret, &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{e}");
+    assert_eq!(e["error"]["code"], json!("body_too_large"), "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("40 MiB"),
+        "{e}"
+    );
+    assert_eq!(t.count("email_messages").await, 0);
+    assert_eq!(t.count("messages").await, 0);
+}
+
+/// Mailbox settings an admin mistypes are refused naming the field, and neither a new
+/// inbox nor a change is stored; agents may not set mailboxes up at all.
+#[tokio::test]
+async fn mistyped_mailbox_settings_are_refused_naming_the_field_and_change_nothing() {
+    let t = TestApp::spawn().await;
+    let (inbox, _) = relay_inbox(&t, None).await;
+    let path = format!("/api/v1/inboxes/{inbox}/email");
+    let (_, before) = body(t.get(&path, &t.admin_token).await).await;
+    let inboxes = t.count("inboxes").await;
+    let imap = |extra: Value| {
+        let mut server = json!({ "host": "imap.shop.test", "security": "tls",
+                                 "username": "sales", "secret": "pw" });
+        server
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({ "address": "sales@shop.test", "imap": server })
+    };
+    let long = "x".repeat(9_000);
+    let cases = [
+        (json!({ "address": "sales at shop" }), "address"),
+        (imap(json!({ "host": "imap shop.test" })), "imap"),
+        (imap(json!({ "security": "ssl3" })), "imap"),
+        (imap(json!({ "auth": "kerberos" })), "imap"),
+        (imap(json!({ "port": 0 })), "imap"),
+        (imap(json!({ "secret": long })), "imap"),
+        (imap(json!({ "mailbox": "x".repeat(201) })), "imap"),
+        (
+            json!({ "address": "sales@shop.test", "sender_name": "x".repeat(121) }),
+            "sender_name",
+        ),
+        (
+            json!({ "address": "sales@shop.test", "tls_ca_pem": "not a certificate" }),
+            "tls_ca_pem",
+        ),
+    ];
+    for (settings, field) in &cases {
+        let (status, e) = body(t.put(&path, &t.admin_token, settings).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{settings}: {e}");
+        assert_eq!(e["error"]["field"], json!(field), "{settings}: {e}");
+        assert!(!e["error"]["message"].as_str().unwrap().is_empty());
+        let (status, e) = body(
+            t.post(
+                "/api/v1/email-inboxes",
+                &t.admin_token,
+                &json!({ "name": "新邮箱", "email": settings }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{settings}: {e}");
+    }
+    let (_, after) = body(t.get(&path, &t.admin_token).await).await;
+    assert_eq!(after, before, "a refused change changes nothing");
+    assert_eq!(t.count("inboxes").await, inboxes, "no inbox was created");
+
+    let agent = t.user_token("agent@shop.test", "小王", "agent").await;
+    let good = json!({ "address": "sales@shop.test" });
+    let r = t.put(&path, &agent, &good).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = t
+        .post(
+            "/api/v1/email-inboxes",
+            &agent,
+            &json!({ "name": "新邮箱", "email": good }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
