@@ -317,9 +317,71 @@ pub async fn ingest_batch(
     }
     let mut out = Vec::with_capacity(raws.len());
     for (raw, cursor) in raws {
-        out.push(ingest(app, inbox, raw, Some(cursor)).await?);
+        out.push(ingest_or_keep_original(app, inbox, raw, cursor).await?);
     }
     Ok(out)
+}
+
+/// [`ingest`], tried twice; a mail that still cannot be stored as it came is kept as its
+/// original instead ([`keep_original`]), so one odd mail never holds up the mailbox. Should
+/// that fail too (the database is away, the lease is lost), the first error stands and
+/// the fetch tries again later from this mail.
+async fn ingest_or_keep_original(
+    app: &App,
+    inbox: &InboxRow,
+    raw: &[u8],
+    cursor: &Cursor<'_>,
+) -> AppResult<Ingested> {
+    let mut failure = None;
+    for _ in 0..2 {
+        match ingest(app, inbox, raw, Some(cursor)).await {
+            Err(
+                lost @ AppError::Conflict {
+                    code: "mailbox_lease_lost",
+                    ..
+                },
+            ) => return Err(lost),
+            Err(e) => failure = Some(e),
+            done => return done,
+        }
+    }
+    let failure = failure.expect("two tries failed");
+    match keep_original(app, inbox, raw, cursor).await {
+        Ok(kept) => {
+            tracing::warn!(inbox = inbox.id, uid = cursor.uid, error = %failure,
+                "a mail could not be stored as it came; kept as its original file");
+            Ok(kept)
+        }
+        Err(_) => Err(failure),
+    }
+}
+
+/// The file name a mail kept as its original carries.
+pub const ORIGINAL_FILE: &str = "original.eml";
+
+/// Stores a mail kefu could not store as it came: a message of its own, from an unknown
+/// sender, with the raw mail attached as [`ORIGINAL_FILE`] for the agent to open. It is
+/// known by its bytes (not its Message-ID), so fetching it again stores it once.
+async fn keep_original(
+    app: &App,
+    inbox: &InboxRow,
+    raw: &[u8],
+    cursor: &Cursor<'_>,
+) -> AppResult<Ingested> {
+    let original = Prepared {
+        mail: ParsedMail::default(),
+        rfc: format!("{}@kefu.invalid", &crate::auth::sha256_hex_bytes(raw)[..40]),
+        files: vec![StoredFile {
+            filename: ORIGINAL_FILE.into(),
+            content_type: "message/rfc822".into(),
+            blob: crate::attachments::put_blob(app, raw).await?,
+            inline: false,
+            content_id: None,
+        }],
+    };
+    store_all(app, inbox, std::slice::from_ref(&original), Some(cursor))
+        .await
+        .map(|mut v| v.remove(0))
 }
 
 async fn store_all(

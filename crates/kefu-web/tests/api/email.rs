@@ -1233,3 +1233,121 @@ async fn erasing_a_customer_erases_the_text_and_addresses_of_their_mails() {
         "{after}"
     );
 }
+
+/// A mail the database refuses as it came (here a trigger stands in for whatever a mail
+/// might carry that kefu does not foresee) does not hold up the mailbox: the mails around
+/// it are stored, it is kept as its original file in a conversation of its own, and the
+/// cursor moves past it. Fetched again, it is not stored twice.
+#[tokio::test]
+async fn a_mail_that_cannot_be_stored_as_it_came_is_kept_as_its_original_and_the_fetch_moves_on() {
+    use kefu_app::email::ingest::{Cursor, Ingested, ORIGINAL_FILE, ingest_batch};
+    let t = TestApp::spawn().await;
+    let (inbox_id, _) = relay_inbox(&t, None).await;
+    let db = &t.app().db;
+    let inbox = kefu_store::inboxes::find(db, inbox_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let refuse = if t.db_place.is_postgres() {
+        "CREATE FUNCTION refuse_odd_mail() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.subject = 'odd' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+         CREATE TRIGGER refuse_odd_mail BEFORE INSERT ON email_messages
+         FOR EACH ROW EXECUTE FUNCTION refuse_odd_mail();"
+    } else {
+        "CREATE TRIGGER refuse_odd_mail BEFORE INSERT ON email_messages
+         WHEN NEW.subject = 'odd' BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+    };
+    let mut tx = db.begin().await.unwrap();
+    tx.execute_raw(refuse).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let now = kefu_domain::time::now_ms();
+    assert!(
+        kefu_store::email::take_lease(db, inbox_id, "me", now, now + 60_000)
+            .await
+            .unwrap()
+    );
+    let before = mail("k1@customer.test", "换货", "耳机坏了", "");
+    let odd = mail("k2@customer.test", "odd", "这封邮件存不进去", "");
+    let after = mail("k3@customer.test", "发票", "请开发票", "");
+    let cursor = |uid| Cursor {
+        owner: "me",
+        uid_validity: 9,
+        uid,
+    };
+    let batch = [
+        (before.as_slice(), cursor(1)),
+        (odd.as_slice(), cursor(2)),
+        (after.as_slice(), cursor(3)),
+    ];
+    let outcomes = ingest_batch(t.app(), &inbox, &batch).await.unwrap();
+    let stored: Vec<(i64, i64)> = outcomes
+        .iter()
+        .map(|o| match o {
+            Ingested::Stored {
+                message_id,
+                conversation_id,
+                ..
+            } => (*message_id, *conversation_id),
+            other => panic!("{other:?} in {outcomes:?}"),
+        })
+        .collect();
+    let account = kefu_store::email::find_account(db, inbox_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.last_uid, 3, "the cursor moved past the odd mail");
+
+    // The odd mail: its original, byte for byte, for the agent to open.
+    let (message, conversation) = stored[1];
+    let thread = messages(&t, conversation).await;
+    assert_eq!(thread.len(), 1, "{thread:?}");
+    assert_eq!(thread[0]["id"], json!(message));
+    let files = thread[0]["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["filename"], json!(ORIGINAL_FILE));
+    let got = t
+        .get(files[0]["url"].as_str().unwrap(), &t.admin_token)
+        .await;
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), odd.as_slice());
+    // The mails around it are stored as they came.
+    for (i, text) in [(0, "耳机坏了"), (2, "请开发票")] {
+        let thread = messages(&t, stored[i].1).await;
+        assert_eq!(thread[0]["body"], json!(text));
+    }
+
+    // Fetched again (a new UIDVALIDITY reads the mailbox from the start): nothing twice.
+    let again = [
+        (
+            before.as_slice(),
+            Cursor {
+                uid_validity: 10,
+                ..cursor(1)
+            },
+        ),
+        (
+            odd.as_slice(),
+            Cursor {
+                uid_validity: 10,
+                ..cursor(2)
+            },
+        ),
+        (
+            after.as_slice(),
+            Cursor {
+                uid_validity: 10,
+                ..cursor(3)
+            },
+        ),
+    ];
+    let outcomes = ingest_batch(t.app(), &inbox, &again).await.unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ingested::Duplicate { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(t.count("email_messages").await, 3);
+    assert_eq!(t.count("messages").await, 3);
+}
