@@ -174,6 +174,24 @@ impl I18n {
 mod tests {
     use super::*;
 
+    /// A text defined twice (two features' files, or a feature's and `errors.ftl`) shows
+    /// only the one loaded last, wherever the other was meant.
+    #[test]
+    fn no_text_is_defined_twice() {
+        for (locale, source) in I18n::sources() {
+            let keys = I18n::keys(source);
+            let twice: Vec<&String> = keys
+                .windows(2)
+                .filter(|w| w[0] == w[1])
+                .map(|w| &w[0])
+                .collect();
+            assert!(
+                twice.is_empty(),
+                "{locale:?} defines these twice: {twice:?}"
+            );
+        }
+    }
+
     #[test]
     fn both_languages_have_the_same_keys() {
         let [(_, zh), (_, en)] = I18n::sources();

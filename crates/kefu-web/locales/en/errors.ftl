@@ -51,3 +51,6 @@ error-unknown_script = The script does not exist or is not shared.
 error-unknown_store = The store does not exist.
 error-unreadable_file = The file cannot be read: { $detail }
 error-wrong_credentials = The email or password is wrong.
+error-invalid_case_kind = Choose a kind from the list.
+error-invalid_case_status = Choose a status from the list.
+error-invalid_period = The start must come before the end.

@@ -51,3 +51,6 @@ error-unknown_script = 话术不存在或未共享。
 error-unknown_store = 店铺不存在。
 error-unreadable_file = 无法读取文件：{ $detail }
 error-wrong_credentials = 邮箱或密码错误。
+error-invalid_case_kind = 请从列表中选择类型。
+error-invalid_case_status = 请从列表中选择状态。
+error-invalid_period = 开始时间须早于结束时间。
