@@ -4,6 +4,7 @@
 use crate::email::{SERVICE, email_inbox, mail, post_raw, relay_inbox};
 use crate::helpers::{TestApp, status_and_json as body};
 use crate::ui::Session;
+use kefu_channels::email::transport::{MailAuth, Security};
 use kefu_channels::testing::MailServers;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,23 +23,38 @@ fn paragraph<'a>(html: &'a str, id: &str) -> &'a str {
     &html[start..end]
 }
 
+/// Presses "test connection" on the inbox's page; returns the page it answers with.
 async fn test_connection(t: &TestApp, admin: &Session, inbox: i64) -> String {
-    let (status, location, html) = admin
+    let (status, _, html) = admin
         .post(t, &format!("/app/settings/inboxes/{inbox}/email/test"), &[])
         .await;
-    match status {
-        StatusCode::SEE_OTHER => admin.page(t, &location).await.1,
-        StatusCode::OK => html,
-        other => panic!("the connection test answered {other}: {html}"),
-    }
+    assert_eq!(status, StatusCode::OK, "{html}");
+    html
+}
+
+/// The test servers' IMAPS and SMTP addresses as `host:port`.
+fn addresses(servers: &MailServers) -> (String, String) {
+    let password = || MailAuth::Password("pw-service".into());
+    let imap = servers.imap_config(SERVICE, password(), Security::Tls);
+    let smtp = servers.smtp_config(Security::StartTls, Some((SERVICE, password())));
+    (
+        format!("{}:{}", imap.host, imap.port),
+        format!("{}:{}", smtp.host, smtp.port),
+    )
 }
 
 #[tokio::test]
-async fn the_connection_test_on_the_mailbox_page_shows_both_servers_working() {
+async fn the_connection_test_on_the_mailbox_page_says_what_each_server_did_in_the_viewers_language()
+{
     let Some(servers) = MailServers::start() else {
         return;
     };
     servers.add_user(SERVICE, "pw-service");
+    for n in 1..=2 {
+        let raw = mail(&format!("t{n}@customer.test"), "在吗", "在吗", "");
+        servers.deliver(SERVICE, &raw);
+    }
+    let (imap_at, smtp_at) = addresses(&servers);
     let t = TestApp::spawn().await;
     let inbox = email_inbox(&t, &servers, None).await;
     let admin = Session::admin(&t).await;
@@ -51,16 +67,59 @@ async fn the_connection_test_on_the_mailbox_page_shows_both_servers_working() {
     let (imap, smtp) = (paragraph(&html, "test-imap"), paragraph(&html, "test-smtp"));
     assert!(imap.starts_with("<p class=\"ok\""), "{imap}");
     assert!(
-        imap.contains("connected") && imap.contains("INBOX"),
+        imap.contains(&format!("connected to {imap_at}; INBOX holds 2 messages.")),
         "{imap}"
     );
     assert!(smtp.starts_with("<p class=\"ok\""), "{smtp}");
-    assert!(smtp.contains("connected"), "{smtp}");
+    assert!(
+        smtp.contains(&format!("connected; {smtp_at} accepted the login.")),
+        "{smtp}"
+    );
 
     t.set_locale("admin@shop.test", "zh-CN").await;
     let html = test_connection(&t, &admin, inbox).await;
-    assert!(paragraph(&html, "test-imap").contains("连接成功"), "{html}");
-    assert!(paragraph(&html, "test-smtp").contains("连接成功"), "{html}");
+    let (imap, smtp) = (paragraph(&html, "test-imap"), paragraph(&html, "test-smtp"));
+    assert!(
+        imap.contains(&format!(
+            "连接成功：{imap_at}，文件夹 INBOX 中有 2 封邮件。"
+        )),
+        "{imap}"
+    );
+    assert!(
+        smtp.contains(&format!("连接成功：{smtp_at} 接受了登录。")),
+        "{smtp}"
+    );
+}
+
+#[tokio::test]
+async fn the_connection_test_in_the_api_gives_the_facts_beside_its_english_detail() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    servers.add_user(SERVICE, "pw-service");
+    let t = TestApp::spawn().await;
+    let inbox = email_inbox(&t, &servers, None).await;
+    let path = format!("/api/v1/inboxes/{inbox}/email/test");
+    let (status, test) = body(t.post(&path, &t.admin_token, &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{test}");
+    let (imap_at, smtp_at) = addresses(&servers);
+    let at = |v: &Value| format!("{}:{}", v["host"].as_str().unwrap(), v["port"]);
+    assert_eq!((at(&test["imap"]), at(&test["smtp"])), (imap_at, smtp_at));
+    assert_eq!(
+        (&test["imap"]["mailbox"], &test["imap"]["messages"]),
+        (&json!("INBOX"), &json!(0))
+    );
+    assert_eq!(
+        (&test["smtp"]["mailbox"], &test["smtp"]["messages"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert!(
+        test["imap"]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("INBOX: 0 messages"),
+        "{test}"
+    );
 }
 
 #[tokio::test]
@@ -70,20 +129,37 @@ async fn the_connection_test_shows_a_refused_login_with_the_servers_reason() {
     };
     // The inbox is set up with pw-service; the servers know another password.
     servers.add_user(SERVICE, "changed-since");
+    let (imap_at, smtp_at) = addresses(&servers);
     let t = TestApp::spawn().await;
     let inbox = email_inbox(&t, &servers, None).await;
     let admin = Session::admin(&t).await;
-    t.set_locale("admin@shop.test", "zh-CN").await;
 
     let html = test_connection(&t, &admin, inbox).await;
-    let (imap, smtp) = (paragraph(&html, "test-imap"), paragraph(&html, "test-smtp"));
+    let imap = paragraph(&html, "test-imap");
     assert!(imap.starts_with("<p class=\"error\""), "{imap}");
-    assert!(imap.contains("连接失败"), "{imap}");
+    assert!(
+        imap.contains(&format!(
+            "failed at {imap_at}; the error: <q class=\"server-words\">"
+        )),
+        "{imap}"
+    );
+
+    t.set_locale("admin@shop.test", "zh-CN").await;
+    let html = test_connection(&t, &admin, inbox).await;
+    let (imap, smtp) = (paragraph(&html, "test-imap"), paragraph(&html, "test-smtp"));
+    assert!(
+        imap.contains(&format!("连接失败（{imap_at}），错误信息：")),
+        "{imap}"
+    );
     assert!(
         imap.contains("AUTHENTICATIONFAILED") || imap.contains("Authentication failed"),
         "the server's own words: {imap}"
     );
-    assert!(smtp.contains("连接失败") && smtp.contains("535"), "{smtp}");
+    assert!(
+        smtp.contains(&format!("连接失败（{smtp_at}），错误信息：")),
+        "{smtp}"
+    );
+    assert!(smtp.contains("535"), "the server's own words: {smtp}");
     assert!(!html.contains("pw-service"), "the password never shows");
 }
 
