@@ -419,11 +419,20 @@ pub struct ConnectionTest {
     pub smtp: Option<ServerTest>,
 }
 
+/// One server's outcome: the facts for a page to word in its own language, and `detail`
+/// in English (on failure, the error with the server's own words).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServerTest {
     pub ok: bool,
     /// What the server said, or why it could not be reached.
     pub detail: String,
+    /// The server that was tried.
+    pub host: String,
+    pub port: u16,
+    /// IMAP: the folder opened.
+    pub mailbox: Option<String>,
+    /// IMAP, when it worked: how many messages the folder holds.
+    pub messages: Option<u32>,
 }
 
 /// Connects to the inbox's IMAP and SMTP servers with the saved settings and logs in.
@@ -433,37 +442,45 @@ pub async fn test_connection(app: &App, actor: &Actor, inbox_id: i64) -> AppResu
         .await?
         .ok_or(AppError::NotFound("email inbox"))?;
     let imap = match imap_config(&a) {
+        Some(c) => Some(test_imap(&c).await),
         None => None,
-        Some(c) => Some(
-            match kefu_channels::email::imap::test_connection(&c).await {
-                Ok(state) => ServerTest {
-                    ok: true,
-                    detail: format!(
-                        "{}: {} messages (UIDVALIDITY {})",
-                        c.mailbox, state.exists, state.uid_validity
-                    ),
-                },
-                Err(e) => ServerTest {
-                    ok: false,
-                    detail: e.to_string(),
-                },
-            },
-        ),
     };
     let smtp = match smtp_config(&a) {
+        Some(c) => Some(test_smtp(&c).await),
         None => None,
-        Some(c) => Some(
-            match kefu_channels::email::smtp::test_connection(&c).await {
-                Ok(()) => ServerTest {
-                    ok: true,
-                    detail: format!("{}:{} accepted the login", c.host, c.port),
-                },
-                Err(e) => ServerTest {
-                    ok: false,
-                    detail: e.to_string(),
-                },
-            },
-        ),
     };
     Ok(ConnectionTest { imap, smtp })
+}
+
+async fn test_imap(c: &ImapConfig) -> ServerTest {
+    let outcome = kefu_channels::email::imap::test_connection(c).await;
+    ServerTest {
+        ok: outcome.is_ok(),
+        detail: match &outcome {
+            Ok(state) => format!(
+                "{}: {} messages (UIDVALIDITY {})",
+                c.mailbox, state.exists, state.uid_validity
+            ),
+            Err(e) => e.to_string(),
+        },
+        host: c.host.clone(),
+        port: c.port,
+        mailbox: Some(c.mailbox.clone()),
+        messages: outcome.ok().map(|state| state.exists),
+    }
+}
+
+async fn test_smtp(c: &SmtpConfig) -> ServerTest {
+    let outcome = kefu_channels::email::smtp::test_connection(c).await;
+    ServerTest {
+        ok: outcome.is_ok(),
+        detail: match outcome {
+            Ok(()) => format!("{}:{} accepted the login", c.host, c.port),
+            Err(e) => e.to_string(),
+        },
+        host: c.host.clone(),
+        port: c.port,
+        mailbox: None,
+        messages: None,
+    }
 }

@@ -27,8 +27,12 @@ mail-ca-help = A PEM certificate to trust besides the usual authorities, for a c
 mail-last-error = Last fetch failed
 mail-last-fetch = Last fetched
 mail-test = Test connection
-mail-test-ok = connected
-mail-test-failed = failed
+mail-test-imap-ok = connected to { $host }:{ $port }; { $mailbox } holds { $messages ->
+    [one] one message
+   *[other] { $messages } messages
+}.
+mail-test-smtp-ok = connected; { $host }:{ $port } accepted the login.
+mail-test-failed-at = failed at { $host }:{ $port }; the error:
 mail-relay-title = Mail forwarded by a relay
 mail-relay-help = A mail server or relay can post each raw message here instead of IMAP, signed with this key.
 mail-blocklist = Blocked senders

@@ -7,7 +7,7 @@ use crate::ui::calendars::{CsrfForm, Refusal, checked_form, refusal, with_status
 use crate::ui::customers::form::Fields;
 use crate::ui::{back, csrf_rejection, render};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -271,23 +271,15 @@ pub async fn test_email(
     State(s): State<AppState>,
     ui: UiActor,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = csrf_rejection(&ui, &f.csrf) {
         return r;
     }
     match settings::test_connection(&s.app, &ui.actor, id).await {
-        Ok(result) => {
-            let q = |t: &Option<settings::ServerTest>| match t {
-                None => String::new(),
-                Some(t) => format!("{}:{}", if t.ok { "ok" } else { "failed" }, t.detail),
-            };
-            let query = serde_urlencoded::to_string([
-                ("imap_test", q(&result.imap)),
-                ("smtp_test", q(&result.smtp)),
-            ])
-            .unwrap_or_default();
-            back(&format!("/app/settings/inboxes/{id}?{query}#mailbox"))
+        Ok(tested) => {
+            crate::ui::settings::show_connection_test(&s, &ui, id, &headers, tested).await
         }
         Err(e) => crate::ui::customers::failed(&s, &ui, e),
     }

@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use kefu_app::email::settings::ConnectionTest;
 use kefu_app::inboxes::{self, InboxInput};
 use kefu_app::{AppError, teams, users};
 use serde::Deserialize;
@@ -106,11 +107,24 @@ pub struct InboxNotice {
     /// `saved` after the mailbox form.
     #[serde(default)]
     mailbox: Option<String>,
-    /// A connection test's outcome: `ok:<detail>` or `failed:<detail>`.
-    #[serde(default)]
-    imap_test: Option<String>,
-    #[serde(default)]
-    smtp_test: Option<String>,
+    /// A connection test's outcome, shown above the mailbox form.
+    #[serde(skip)]
+    tested: Option<ConnectionTest>,
+}
+
+/// The inbox page answering its connection test, with the outcome per server.
+pub async fn show_connection_test(
+    s: &AppState,
+    ui: &UiActor,
+    id: i64,
+    headers: &HeaderMap,
+    tested: ConnectionTest,
+) -> Response {
+    let notice = InboxNotice {
+        tested: Some(tested),
+        ..Default::default()
+    };
+    inbox_page(s, ui, id, headers, notice).await
 }
 
 async fn inbox_page(
@@ -141,22 +155,12 @@ async fn inbox_page(
     };
     let mailbox = email.as_ref().map(crate::ui::email::MailboxForm::from_view);
     let ingest_url = format!("{}/api/v1/inboxes/{id}/email/raw", base_url(s, headers));
-    let test = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(|t| t.split_once(':'))
-            .map(|(ok, detail)| {
-                minijinja::context! { ok => ok == "ok", detail => detail }
-            })
-    };
-    let tests = minijinja::context! {
-        imap => test(&notice.imap_test), smtp => test(&notice.smtp_test)
-    };
     let InboxNotice {
         error,
         saved,
         hours_saved,
         mailbox: mailbox_saved,
-        ..
+        tested,
     } = notice;
     render(
         s,
@@ -165,7 +169,7 @@ async fn inbox_page(
         Some(ui),
         minijinja::context! {
             inbox, teams, calendars, snippet, error, saved, hours_saved, can_manage,
-            email, mailbox, ingest_url, tests, mailbox_saved => mailbox_saved.is_some(),
+            email, mailbox, ingest_url, tested, mailbox_saved => mailbox_saved.is_some(),
         },
     )
 }

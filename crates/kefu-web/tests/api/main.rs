@@ -13,6 +13,7 @@ mod conversations;
 mod customers;
 mod email;
 mod email_corpus;
+mod email_pages;
 mod email_sending;
 mod events;
 mod helpers;
