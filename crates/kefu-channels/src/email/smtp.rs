@@ -55,7 +55,7 @@ impl SmtpConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
     /// The server answered 5xx.
-    #[error("the mail server refused the message ({code}): {message}")]
+    #[error("the mail server said no ({code}): {message}")]
     Permanent { code: u16, message: String },
     /// The server answered 4xx (`code` is set), or the connection or TLS failed (`code` is
     /// `None`).
