@@ -312,21 +312,22 @@ pub async fn find_by_identity(tx: &mut Tx, kind: &str, value: &str) -> StoreResu
     Ok(row.map(|(id,)| id))
 }
 
-/// The owners of these identities of one kind: (value, contact) — one query for a batch.
-pub async fn owners_of(
-    tx: &mut Tx,
-    kind: &str,
-    values: &[&str],
-) -> StoreResult<Vec<(String, i64)>> {
+/// The contacts owning these email addresses, whatever case either is written in:
+/// `(lower-cased address, contact_id)`, the earliest identity last (so it wins when
+/// collected into a map).
+pub async fn owners_of_emails(tx: &mut Tx, addresses: &[&str]) -> StoreResult<Vec<(String, i64)>> {
+    let lower: Vec<String> = addresses.iter().map(|a| a.to_lowercase()).collect();
     let mut out = Vec::new();
-    for chunk in values.chunks(500) {
+    for chunk in lower.chunks(500) {
         let rows: Vec<(String, i64)> = tx
             .fetch_all(
                 &Query::select()
-                    .columns([ContactIdentities::Value, ContactIdentities::ContactId])
+                    .expr(Expr::cust("LOWER(value)"))
+                    .column(ContactIdentities::ContactId)
                     .from(ContactIdentities::Table)
-                    .and_where(Expr::col(ContactIdentities::Kind).eq(kind))
-                    .and_where(Expr::col(ContactIdentities::Value).is_in(chunk.iter().copied()))
+                    .and_where(Expr::col(ContactIdentities::Kind).eq("email"))
+                    .and_where(Expr::cust("LOWER(value)").is_in(chunk.iter().map(String::as_str)))
+                    .order_by(ContactIdentities::Id, Order::Desc)
                     .take(),
             )
             .await?;

@@ -20,6 +20,7 @@ mod backfill;
 mod calendars;
 mod duplicates;
 mod email;
+mod email_keys;
 mod imports;
 mod message_search;
 mod order_changes;
@@ -138,6 +139,11 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 21,
         name: "replies being sent",
         statements: |_| sending::sending(),
+    },
+    Migration {
+        version: 22,
+        name: "email identities in any case",
+        statements: |_| email_keys::email_keys(),
     },
 ];
 

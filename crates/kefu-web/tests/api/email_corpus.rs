@@ -269,3 +269,43 @@ async fn mistyped_mailbox_settings_are_refused_naming_the_field_and_change_nothi
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// A mail from an address kept in the customer archive (in any case) joins that customer:
+/// no second contact, and the conversation is theirs.
+#[tokio::test]
+async fn a_mail_from_a_customer_in_the_archive_joins_that_customer() {
+    let t = TestApp::spawn().await;
+    let (inbox, secret) = relay_inbox(&t, None).await;
+    let (status, li) = body(
+        t.post(
+            "/api/v1/contacts",
+            &t.admin_token,
+            &json!({ "name": "李伟", "emails": [{ "value": "Li.Wei@HQB-Electronics.com" }] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{li}");
+    let contacts = t.count("contacts").await;
+    let raw = "From: \"Wei Li\" <li.wei@hqb-electronics.com>\r\nTo: sales@shop.test\r\n\
+               Subject: 询价 LED 灯珠\r\nMessage-ID: <lw1@hqb-electronics.com>\r\n\r\n\
+               请报 10 万颗的价格\r\n";
+    let (status, stored) = post_raw(&t, inbox, &secret, raw.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    let conversation = stored["conversation_id"].as_i64().unwrap();
+    let (_, c) = body(
+        t.get(
+            &format!("/api/v1/conversations/{conversation}"),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(c["contact_id"], li["id"], "{c}");
+    assert_eq!(
+        c["contact_name"],
+        json!("李伟"),
+        "the archive's name is kept"
+    );
+    assert_eq!(t.count("contacts").await, contacts);
+}

@@ -49,7 +49,7 @@ impl Known {
             .map(|a| a.as_str().to_owned())
             .collect();
         let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
-        let senders = contacts::owners_of(tx, "email", &refs)
+        let senders = contacts::owners_of_emails(tx, &refs)
             .await?
             .into_iter()
             .collect();
@@ -79,8 +79,9 @@ impl Known {
             .map(|(_, conversation)| *conversation)
     }
 
+    /// The contact of an email address, whatever its case.
     pub(super) fn sender(&self, address: &str) -> Option<i64> {
-        self.senders.get(address).copied()
+        self.senders.get(&address.to_lowercase()).copied()
     }
 
     /// A mail of the batch was stored: later ones see it as stored and can thread to it.
@@ -95,7 +96,7 @@ impl Known {
     }
 
     pub(super) fn new_sender(&mut self, address: &str, contact: i64) {
-        self.senders.insert(address.to_owned(), contact);
+        self.senders.insert(address.to_lowercase(), contact);
     }
 }
 
