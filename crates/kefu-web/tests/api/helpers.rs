@@ -128,15 +128,26 @@ pub struct Instance {
 
 impl Instance {
     pub async fn start(db: Db) -> Self {
-        db.migrate().await.expect("migrate");
         let blob_dir = std::env::temp_dir().join(unique("kefu-blobs"));
+        let local = kefu_app::blobs::BlobSettings::Local {
+            dir: blob_dir.clone(),
+        };
+        Self::start_with_blobs(db, local, blob_dir).await
+    }
+
+    /// [`Instance::start`] keeping attachments where `blobs` says (`blob_dir` is removed
+    /// when the instance is dropped).
+    pub async fn start_with_blobs(
+        db: Db,
+        blobs: kefu_app::blobs::BlobSettings,
+        blob_dir: std::path::PathBuf,
+    ) -> Self {
+        db.migrate().await.expect("migrate");
         let app = App::start(
             db,
             AppConfig {
                 password_cost: PasswordCost::Fast,
-                blobs: kefu_app::blobs::BlobSettings::Local {
-                    dir: blob_dir.clone(),
-                },
+                blobs,
                 ..Default::default()
             },
         )

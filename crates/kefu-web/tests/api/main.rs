@@ -4,6 +4,7 @@
 mod after_sales;
 mod archive;
 mod attachments;
+mod attachments_s3;
 mod auth;
 mod automation;
 mod automation_pages;
