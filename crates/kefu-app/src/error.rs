@@ -27,6 +27,19 @@ pub enum AppError {
     Internal(String),
 }
 
+impl AppError {
+    /// Whether storing the same thing again would fail again: refused input, a conflict
+    /// with what is stored, or data the database cannot hold ([`StoreError::refuses_the_data`]).
+    /// Not so for a lost connection, a deadlock, a timeout or a missing blob store.
+    pub fn refuses_the_data(&self) -> bool {
+        match self {
+            AppError::Invalid(_) | AppError::Conflict { .. } => true,
+            AppError::Store(e) => e.refuses_the_data(),
+            _ => false,
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

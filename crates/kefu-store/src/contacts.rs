@@ -312,21 +312,32 @@ pub async fn find_by_identity(tx: &mut Tx, kind: &str, value: &str) -> StoreResu
     Ok(row.map(|(id,)| id))
 }
 
-/// The contacts owning these email addresses, whatever case either is written in:
-/// `(lower-cased address, contact_id)`, the earliest identity last (so it wins when
-/// collected into a map).
+/// An identity's value with ASCII letters folded, as SQL for the database: the same fold
+/// on both (SQLite's `LOWER` folds only ASCII; PostgreSQL's does so under the `C`
+/// collation). Migration 22 indexes it.
+pub fn folded_value(backend: crate::db::Backend) -> &'static str {
+    match backend {
+        crate::db::Backend::Sqlite => "LOWER(value)",
+        crate::db::Backend::Postgres => "LOWER(value COLLATE \"C\")",
+    }
+}
+
+/// The contacts owning these email addresses, whatever case their ASCII letters are
+/// written in (`Li.Wei@…` is `li.wei@…`): `(address with ASCII folded, contact_id)`, the
+/// earliest identity last (so it wins when collected into a map).
 pub async fn owners_of_emails(tx: &mut Tx, addresses: &[&str]) -> StoreResult<Vec<(String, i64)>> {
-    let lower: Vec<String> = addresses.iter().map(|a| a.to_lowercase()).collect();
+    let folded: Vec<String> = addresses.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let value = folded_value(tx.backend());
     let mut out = Vec::new();
-    for chunk in lower.chunks(500) {
+    for chunk in folded.chunks(500) {
         let rows: Vec<(String, i64)> = tx
             .fetch_all(
                 &Query::select()
-                    .expr(Expr::cust("LOWER(value)"))
+                    .expr(Expr::cust(value))
                     .column(ContactIdentities::ContactId)
                     .from(ContactIdentities::Table)
                     .and_where(Expr::col(ContactIdentities::Kind).eq("email"))
-                    .and_where(Expr::cust("LOWER(value)").is_in(chunk.iter().map(String::as_str)))
+                    .and_where(Expr::cust(value).is_in(chunk.iter().map(String::as_str)))
                     .order_by(ContactIdentities::Id, Order::Desc)
                     .take(),
             )

@@ -39,6 +39,32 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+impl StoreError {
+    /// Whether the database refused what was written (a constraint, a value it cannot hold,
+    /// a size limit, a trigger's refusal): writing the same again fails again. Everything
+    /// else (a lost connection, a deadlock, a timeout, a shutdown) may pass if tried later.
+    pub fn refuses_the_data(&self) -> bool {
+        match self {
+            StoreError::Conflict(_) => true,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+                f.code,
+                rusqlite::ErrorCode::ConstraintViolation
+                    | rusqlite::ErrorCode::TooBig
+                    | rusqlite::ErrorCode::TypeMismatch
+            ),
+            StoreError::Other(sqlx::Error::Database(db)) => {
+                db.kind() != sqlx::error::ErrorKind::Other
+                    // SQLSTATE classes: data exception, integrity constraint, program
+                    // limit exceeded, PL/pgSQL raise.
+                    || db
+                        .code()
+                        .is_some_and(|c| ["22", "23", "54", "P0"].iter().any(|k| c.starts_with(k)))
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {

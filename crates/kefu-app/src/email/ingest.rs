@@ -53,8 +53,14 @@ pub enum Ingested {
 fn rfc_id(mail: &ParsedMail, raw: &[u8]) -> String {
     match &mail.message_id {
         Some(id) if !id.trim().is_empty() => id.trim().chars().take(500).collect(),
-        _ => format!("{}@kefu.invalid", &crate::auth::sha256_hex_bytes(raw)[..40]),
+        _ => bytes_id(raw),
     }
+}
+
+/// The id a mail is known by from its bytes alone: a mail without a Message-ID, and a mail
+/// kept as its original.
+fn bytes_id(raw: &[u8]) -> String {
+    format!("{}@kefu.invalid", &crate::auth::sha256_hex_bytes(raw)[..40])
 }
 
 fn automatic_kind(a: AutoKind) -> &'static str {
@@ -240,6 +246,8 @@ async fn bounce(
 struct Prepared {
     mail: ParsedMail,
     rfc: String,
+    /// Its [`bytes_id`]: had it been kept as its original, it is stored under this one.
+    original: String,
     files: Vec<StoredFile>,
 }
 
@@ -264,7 +272,22 @@ async fn prepare(app: &App, inbox: &InboxRow, raw: &[u8]) -> AppResult<Prepared>
             content_id: a.content_id.clone(),
         });
     }
-    Ok(Prepared { mail, rfc, files })
+    Ok(Prepared {
+        mail,
+        rfc,
+        original: bytes_id(raw),
+        files,
+    })
+}
+
+fn is_lease_lost(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Conflict {
+            code: "mailbox_lease_lost",
+            ..
+        }
+    )
 }
 
 fn is_duplicate_race(e: &AppError) -> bool {
@@ -322,10 +345,10 @@ pub async fn ingest_batch(
     Ok(out)
 }
 
-/// [`ingest`], tried twice; a mail that still cannot be stored as it came is kept as its
-/// original instead ([`keep_original`]), so one odd mail never holds up the mailbox. Should
-/// that fail too (the database is away, the lease is lost), the first error stands and
-/// the fetch tries again later from this mail.
+/// [`ingest`]; a mail the database refuses as it came, twice, is kept as its original
+/// instead ([`keep_original`]), so one odd mail never holds up the mailbox. Any other
+/// failure (the database is away, a deadlock, the lease is lost) stands, and the fetch
+/// tries again later from this mail; so does one where keeping the original fails too.
 async fn ingest_or_keep_original(
     app: &App,
     inbox: &InboxRow,
@@ -333,16 +356,14 @@ async fn ingest_or_keep_original(
     cursor: &Cursor<'_>,
 ) -> AppResult<Ingested> {
     let mut failure = None;
-    for _ in 0..2 {
+    for attempt in 0..2 {
         match ingest(app, inbox, raw, Some(cursor)).await {
-            Err(
-                lost @ AppError::Conflict {
-                    code: "mailbox_lease_lost",
-                    ..
-                },
-            ) => return Err(lost),
+            Err(e) if is_lease_lost(&e) || !e.refuses_the_data() => return Err(e),
             Err(e) => failure = Some(e),
             done => return done,
+        }
+        if attempt == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
     let failure = failure.expect("two tries failed");
@@ -368,9 +389,11 @@ async fn keep_original(
     raw: &[u8],
     cursor: &Cursor<'_>,
 ) -> AppResult<Ingested> {
+    let id = bytes_id(raw);
     let original = Prepared {
         mail: ParsedMail::default(),
-        rfc: format!("{}@kefu.invalid", &crate::auth::sha256_hex_bytes(raw)[..40]),
+        rfc: id.clone(),
+        original: id,
         files: vec![StoredFile {
             filename: ORIGINAL_FILE.into(),
             content_type: "message/rfc822".into(),
@@ -478,9 +501,16 @@ async fn store_mail(
     index: usize,
     batch: &mut Batch,
 ) -> AppResult<Ingested> {
-    let Prepared { mail, rfc, files } = prepared;
+    let Prepared {
+        mail,
+        rfc,
+        original,
+        files,
+    } = prepared;
     let (rfc, files) = (rfc.as_str(), files.as_slice());
-    if let Some(message_id) = batch.known.message(rfc) {
+    // Stored before, as it came or kept as its original.
+    let seen = batch.known.message(rfc);
+    if let Some(message_id) = seen.or_else(|| batch.known.message(original)) {
         // The copy of a reply kefu was handing over: the server took it.
         if let Some(conversation) = store::confirm_sent_copy(tx, message_id, now_ms()).await? {
             let payload = json!({ "message_id": message_id, "delivery": "sent", "failure": null });

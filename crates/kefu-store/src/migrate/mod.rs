@@ -143,7 +143,7 @@ pub static MIGRATIONS: &[Migration] = &[
     Migration {
         version: 22,
         name: "email identities in any case",
-        statements: |_| email_keys::email_keys(),
+        statements: email_keys::email_keys,
     },
 ];
 

@@ -38,7 +38,8 @@ async fn moto() -> Option<(Moto, String)> {
             return None;
         }
     };
-    for _ in 0..200 {
+    // moto is Python: on a busy machine it may take a while to listen.
+    for _ in 0..1200 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()

@@ -308,4 +308,35 @@ async fn a_mail_from_a_customer_in_the_archive_joins_that_customer() {
         "the archive's name is kept"
     );
     assert_eq!(t.count("contacts").await, contacts);
+
+    // An address with letters beyond ASCII is found as it is written.
+    let (_, emile) = body(
+        t.post(
+            "/api/v1/contacts",
+            &t.admin_token,
+            &json!({ "name": "Émile", "emails": [{ "value": "Émile.Dupont@Boutique.fr" }] }),
+        )
+        .await,
+    )
+    .await;
+    let contacts = t.count("contacts").await;
+    let raw = "From: <Émile.Dupont@boutique.fr>\r\nTo: sales@shop.test\r\n\
+               Subject: commande\r\nMessage-ID: <ed1@boutique.fr>\r\n\r\nBonjour\r\n";
+    let (status, stored) = post_raw(&t, inbox, &secret, raw.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    let (_, c) = body(
+        t.get(
+            &format!("/api/v1/conversations/{}", stored["conversation_id"]),
+            &t.admin_token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(c["contact_id"], emile["id"], "{c}");
+    assert_eq!(t.count("contacts").await, contacts);
+    assert_eq!(
+        t.count("attachments").await,
+        0,
+        "nothing was kept as an original"
+    );
 }

@@ -24,7 +24,7 @@ impl Known {
     pub(super) async fn read(tx: &mut Tx, inbox_id: i64, batch: &[Prepared]) -> StoreResult<Self> {
         let mut ids: Vec<&str> = Vec::new();
         for p in batch {
-            ids.push(&p.rfc);
+            ids.extend([p.rfc.as_str(), &p.original]);
             ids.extend(p.mail.in_reply_to.iter().map(String::as_str));
             ids.extend(p.mail.references.iter().map(String::as_str));
         }
@@ -79,9 +79,9 @@ impl Known {
             .map(|(_, conversation)| *conversation)
     }
 
-    /// The contact of an email address, whatever its case.
+    /// The contact of an email address, whatever the case of its ASCII letters.
     pub(super) fn sender(&self, address: &str) -> Option<i64> {
-        self.senders.get(&address.to_lowercase()).copied()
+        self.senders.get(&address.to_ascii_lowercase()).copied()
     }
 
     /// A mail of the batch was stored: later ones see it as stored and can thread to it.
@@ -96,7 +96,7 @@ impl Known {
     }
 
     pub(super) fn new_sender(&mut self, address: &str, contact: i64) {
-        self.senders.insert(address.to_lowercase(), contact);
+        self.senders.insert(address.to_ascii_lowercase(), contact);
     }
 }
 
