@@ -145,15 +145,23 @@ fn check_server(field: &'static str, s: &ServerSettings, imap: bool) -> Result<u
         ("secret", &s.secret, 8_000),
         ("mailbox", &s.mailbox, 200),
     ] {
-        if text.as_ref().is_some_and(|t| t.chars().count() > max) {
-            return Err(Invalid::new(
-                field,
-                "too_long",
-                format!("the {field} {what} is longer than {max} characters"),
-            ));
-        }
+        not_longer(field, &format!("the {field} {what}"), text, max)?;
     }
     Ok(s.port.unwrap_or_else(|| default_port(imap, sec)))
+}
+
+/// `text` (called `what` in the message) at most `max` characters long.
+fn not_longer(
+    field: &'static str,
+    what: &str,
+    text: &Option<String>,
+    max: usize,
+) -> Result<(), Invalid> {
+    if text.as_ref().is_some_and(|t| t.chars().count() > max) {
+        let message = format!("{what} is longer than {max} characters");
+        return Err(Invalid::new(field, "too_long", message));
+    }
+    Ok(())
 }
 
 fn optional(v: &Option<String>) -> Option<&str> {
@@ -215,13 +223,7 @@ fn check(s: &EmailSettings) -> Result<(String, Ports), Invalid> {
         ("signature_html", &s.signature_html, 20_000),
         ("tls_ca_pem", &s.tls_ca_pem, 20_000),
     ] {
-        if text.as_ref().is_some_and(|t| t.chars().count() > max) {
-            return Err(Invalid::new(
-                field,
-                "too_long",
-                format!("{field} is longer than {max} characters"),
-            ));
-        }
+        not_longer(field, field, text, max)?;
     }
     if let Some(pem) = optional(&s.tls_ca_pem)
         && !pem.contains("-----BEGIN CERTIFICATE-----")

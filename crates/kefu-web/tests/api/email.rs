@@ -67,6 +67,12 @@ async fn conversations_of(t: &TestApp, inbox: i64) -> Vec<Value> {
     v["data"].as_array().cloned().unwrap_or_default()
 }
 
+/// A conversation as the API shows it to an admin.
+pub async fn conversation_view(t: &TestApp, id: i64) -> Value {
+    let path = format!("/api/v1/conversations/{id}");
+    body(t.get(&path, &t.admin_token).await).await.1
+}
+
 pub async fn messages(t: &TestApp, conversation: i64) -> Vec<Value> {
     let path = format!("/api/v1/conversations/{conversation}/messages");
     let (_, v) = body(t.get(&path, &t.admin_token).await).await;
@@ -447,14 +453,7 @@ async fn automatic_mail_neither_reopens_nor_gets_an_auto_reply_and_blocked_sende
     );
     let (_, r) = post_raw(&t, inbox, &secret, &out_of_office).await;
     assert_eq!(r["conversation_id"], json!(conversation));
-    let (_, c) = body(
-        t.get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await,
-    )
-    .await;
+    let c = conversation_view(&t, conversation).await;
     assert_eq!(
         c["status"],
         json!("resolved"),

@@ -2,7 +2,7 @@
 //! headers, automatic mail, bounces, attachments) relayed into kefu: each mail is stored
 //! and reads back through the API as its expectations say, on both databases.
 
-use crate::email::{messages, post_raw, relay_inbox};
+use crate::email::{conversation_view, messages, post_raw, relay_inbox};
 use crate::helpers::{TestApp, status_and_json as body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -162,14 +162,7 @@ Content-Transfer-Encoding: quoted-printable\r\n\
     let conversation = stored["conversation_id"].as_i64().unwrap();
     let thread = messages(&t, conversation).await;
     assert_eq!(thread[0]["body"], json!("尺码不对"));
-    let (_, c) = body(
-        t.get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await,
-    )
-    .await;
+    let c = conversation_view(&t, conversation).await;
     assert_eq!(c["subject"], json!("退货 now"), "{c}");
     assert_eq!(c["contact_name"], json!("王芳"), "{c}");
 }
@@ -293,14 +286,7 @@ async fn a_mail_from_a_customer_in_the_archive_joins_that_customer() {
     let (status, stored) = post_raw(&t, inbox, &secret, raw.as_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
     let conversation = stored["conversation_id"].as_i64().unwrap();
-    let (_, c) = body(
-        t.get(
-            &format!("/api/v1/conversations/{conversation}"),
-            &t.admin_token,
-        )
-        .await,
-    )
-    .await;
+    let c = conversation_view(&t, conversation).await;
     assert_eq!(c["contact_id"], li["id"], "{c}");
     assert_eq!(
         c["contact_name"],
@@ -324,14 +310,7 @@ async fn a_mail_from_a_customer_in_the_archive_joins_that_customer() {
                Subject: commande\r\nMessage-ID: <ed1@boutique.fr>\r\n\r\nBonjour\r\n";
     let (status, stored) = post_raw(&t, inbox, &secret, raw.as_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
-    let (_, c) = body(
-        t.get(
-            &format!("/api/v1/conversations/{}", stored["conversation_id"]),
-            &t.admin_token,
-        )
-        .await,
-    )
-    .await;
+    let c = conversation_view(&t, stored["conversation_id"].as_i64().unwrap()).await;
     assert_eq!(c["contact_id"], emile["id"], "{c}");
     assert_eq!(t.count("contacts").await, contacts);
     assert_eq!(
