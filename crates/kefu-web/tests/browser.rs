@@ -129,6 +129,23 @@ async fn wait_text(c: &Client, css: &str, text: &str) -> String {
     }
 }
 
+/// Clicks the first element matching `css`; should the page swap it out between finding
+/// and clicking (a live search's answer landing after the submitted one), finds it again.
+async fn click_settled(c: &Client, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let clicked = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) if Instant::now() >= deadline => panic!("could not click '{css}': {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
 /// A shop's page on its own origin, with the snippet pasted in.
 async fn shop_page(kefu: &str, widget: &str) -> String {
     let html = format!(
@@ -371,13 +388,7 @@ async fn an_agent_finds_a_customer_reveals_a_phone_and_a_manager_sees_it_in_the_
         .await
         .unwrap();
     wait_text(&agent, "#customer-results a.contact-link", "王芳").await;
-    agent
-        .find(Locator::Css("#customer-results a.contact-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_settled(&agent, "#customer-results a.contact-link").await;
 
     // The timeline shows the widget conversation and the note; the phone is masked.
     wait_text(&agent, "#timeline-entries .tl-note", "报价请走批发价").await;
