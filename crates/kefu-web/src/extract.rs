@@ -3,7 +3,8 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -247,4 +248,19 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                 )
             })
     }
+}
+
+/// A raw request body (a file, a mail) as read, or a refusal the client can act on: the
+/// route's `too_large` code and message past its size limit, `unreadable_body` otherwise.
+pub fn raw_body(
+    body: Result<Bytes, BytesRejection>,
+    too_large: (&str, &str),
+) -> Result<Bytes, ApiError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, too_large.0, too_large.1)
+        } else {
+            ApiError::bad_request("unreadable_body", r.body_text())
+        }
+    })
 }

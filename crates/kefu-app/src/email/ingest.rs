@@ -331,10 +331,7 @@ pub async fn ingest_batch(
         prepared.push(prepare(app, inbox, raw).await?);
     }
     match store_all(app, inbox, &prepared, Some(last)).await {
-        Err(AppError::Conflict {
-            code: "mailbox_lease_lost",
-            ..
-        }) => {}
+        Err(e) if is_lease_lost(&e) => {}
         Err(e) => tracing::debug!(error = %e, "a batch of mail is stored mail by mail"),
         done => return done,
     }

@@ -2,8 +2,8 @@
 //! test, the signed raw-MIME endpoint for mail relays, a message's mail details, retrying
 //! a failed reply, and the sender block-list.
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiActor, ApiJson, ApiPath};
+use crate::error::ApiResult;
+use crate::extract::{ApiActor, ApiJson, ApiPath, raw_body};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -158,20 +158,8 @@ pub async fn post_raw_mail(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<RawMailOutcome>> {
-    let body = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the mail is larger than {} MiB", RAW_MAIL_LIMIT >> 20),
-            )
-        } else {
-            ApiError::bad_request(
-                "invalid_body",
-                format!("the mail could not be read: {}", r.body_text()),
-            )
-        }
-    })?;
+    let too_large = format!("the mail is larger than {} MiB", RAW_MAIL_LIMIT >> 20);
+    let body = raw_body(body, ("body_too_large", &too_large))?;
     let signature = headers
         .get("x-kefu-signature")
         .and_then(|v| v.to_str().ok())

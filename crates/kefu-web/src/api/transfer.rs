@@ -1,7 +1,7 @@
 //! Importing and exporting contacts and organisations (.xlsx, .csv), and importing orders.
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::error::ApiResult;
+use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery, raw_body};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -74,17 +74,8 @@ async fn import_file(
     p: UploadParams,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<ImportFile> {
-    let bytes = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "file_too_large",
-                "the file is larger than 64 MiB; split it into smaller files",
-            )
-        } else {
-            ApiError::bad_request("unreadable_body", r.body_text())
-        }
-    })?;
+    let too_large = "the file is larger than 64 MiB; split it into smaller files";
+    let bytes = raw_body(body, ("file_too_large", too_large))?;
     let entity = Entity::parse(&p.entity)?;
     let mapping = match (p.mapping, p.mapping_id) {
         (Some(json), _) => Some(

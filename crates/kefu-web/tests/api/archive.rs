@@ -8,20 +8,10 @@ async fn ids(t: &TestApp, path: &str) -> Vec<i64> {
     t.listed_ids(path).await
 }
 
-async fn create(t: &TestApp, path: &str, body: Value) -> Value {
-    let r = t.post(path, &t.admin_token, &body).await;
-    let status = r.status();
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{v}");
-    v
-}
-
 #[tokio::test]
 async fn an_agent_finds_a_customer_by_part_of_a_chinese_company_name_phone_email_handle_or_tag() {
     let t = TestApp::spawn().await;
-    let org = create(
-        &t,
-        "/api/v1/organisations",
+    let org = t.created("/api/v1/organisations",
         json!({
             "name": "深圳市华强北电子有限公司", "country": "cn", "products": ["电容", "LED 灯珠"],
             "member_level": "trading", "source_channel": "alibaba", "tags": ["重点客户"]
@@ -30,7 +20,7 @@ async fn an_agent_finds_a_customer_by_part_of_a_chinese_company_name_phone_email
     .await;
     assert_eq!(org["country"], "CN");
     assert_eq!(org["products"], json!(["电容", "LED 灯珠"]));
-    let li = create(&t, "/api/v1/contacts", json!({
+    let li = t.created("/api/v1/contacts", json!({
         "name": "李伟", "title": "采购经理", "organisation_id": org["id"],
         "phones": [{"value": "138 0013 8000", "label": "手机"}, {"value": "+86 755 8888 6666", "label": "办公"}],
         "emails": [{"value": "Li.Wei@HQB-Electronics.com"}],
@@ -41,12 +31,12 @@ async fn an_agent_finds_a_customer_by_part_of_a_chinese_company_name_phone_email
     assert_eq!(li["phone"], "+8613800138000");
     assert_eq!(li["identities"].as_array().unwrap().len(), 4);
     assert!(li["daytime"].is_boolean());
-    let other = create(
-        &t,
-        "/api/v1/contacts",
-        json!({ "name": "Emily Carter", "email": "emily@shop.example", "country": "US" }),
-    )
-    .await;
+    let other = t
+        .created(
+            "/api/v1/contacts",
+            json!({ "name": "Emily Carter", "email": "emily@shop.example", "country": "US" }),
+        )
+        .await;
     let li_id = li["id"].as_i64().unwrap();
     let emily = other["id"].as_i64().unwrap();
 
@@ -155,7 +145,7 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn identities_belong_to_one_contact_and_a_duplicate_names_the_owner() {
     let t = TestApp::spawn().await;
-    let a = create(&t, "/api/v1/contacts", json!({ "name": "张三", "handles": [{"kind": "qq", "value": "10001"}], "phones": [{"value": "13900000001"}] })).await;
+    let a = t.created("/api/v1/contacts", json!({ "name": "张三", "handles": [{"kind": "qq", "value": "10001"}], "phones": [{"value": "13900000001"}] })).await;
     let before = t.count("contacts").await;
     for body in [
         json!({ "name": "另一人", "handles": [{"kind": "QQ", "value": "10001"}] }),
@@ -217,12 +207,12 @@ async fn identities_belong_to_one_contact_and_a_duplicate_names_the_owner() {
 #[tokio::test]
 async fn similar_company_names_are_flagged_until_confirmed() {
     let t = TestApp::spawn().await;
-    let first = create(
-        &t,
-        "/api/v1/organisations",
-        json!({ "name": "ACME Trading Co., Ltd." }),
-    )
-    .await;
+    let first = t
+        .created(
+            "/api/v1/organisations",
+            json!({ "name": "ACME Trading Co., Ltd." }),
+        )
+        .await;
     let r = t
         .post(
             "/api/v1/organisations",
@@ -234,8 +224,7 @@ async fn similar_company_names_are_flagged_until_confirmed() {
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"]["code"], "duplicate_organisation");
     assert_eq!(e["error"]["existing_id"], first["id"]);
-    create(
-        &t,
+    t.created(
         "/api/v1/organisations?allow_similar=true",
         json!({ "name": "acme trading" }),
     )
@@ -280,27 +269,27 @@ async fn admins_define_custom_fields_that_are_validated_and_filterable() {
             .status(),
         StatusCode::FORBIDDEN
     );
-    create(&t, "/api/v1/custom-fields", field.clone()).await;
+    t.created("/api/v1/custom-fields", field.clone()).await;
     assert_eq!(
         t.post("/api/v1/custom-fields", &t.admin_token, &field)
             .await
             .status(),
         StatusCode::CONFLICT
     );
-    create(&t, "/api/v1/custom-fields", json!({ "entity": "contact", "key": "first_order", "label_en": "First order", "label_zh": "首单日期", "kind": "date" })).await;
-    create(&t, "/api/v1/custom-fields", json!({ "entity": "contact", "key": "credit", "label_en": "Credit", "label_zh": "信用额度", "kind": "number" })).await;
+    t.created("/api/v1/custom-fields", json!({ "entity": "contact", "key": "first_order", "label_en": "First order", "label_zh": "首单日期", "kind": "date" })).await;
+    t.created("/api/v1/custom-fields", json!({ "entity": "contact", "key": "credit", "label_en": "Credit", "label_zh": "信用额度", "kind": "number" })).await;
 
-    let a = create(&t, "/api/v1/contacts", json!({ "name": "A", "custom": { "industry": ["电子", "五金"], "first_order": "2026-03-01", "credit": "5000" } })).await;
+    let a = t.created("/api/v1/contacts", json!({ "name": "A", "custom": { "industry": ["电子", "五金"], "first_order": "2026-03-01", "credit": "5000" } })).await;
     assert_eq!(
         a["custom"],
         json!({ "industry": ["电子", "五金"], "first_order": "2026-03-01", "credit": 5000.0 })
     );
-    let b = create(
-        &t,
-        "/api/v1/contacts",
-        json!({ "name": "B", "custom": { "industry": ["服装"] } }),
-    )
-    .await;
+    let b = t
+        .created(
+            "/api/v1/contacts",
+            json!({ "name": "B", "custom": { "industry": ["服装"] } }),
+        )
+        .await;
     for (custom, why) in [
         (json!({ "industry": ["家具"] }), "not an option"),
         (json!({ "first_order": "2026-02-30" }), "not a date"),
@@ -340,12 +329,12 @@ async fn admins_define_custom_fields_that_are_validated_and_filterable() {
 #[tokio::test]
 async fn every_change_is_audited_with_who_and_old_to_new() {
     let t = TestApp::spawn().await;
-    let c = create(
-        &t,
-        "/api/v1/contacts",
-        json!({ "name": "王芳", "title": "采购", "tags": ["老客户"] }),
-    )
-    .await;
+    let c = t
+        .created(
+            "/api/v1/contacts",
+            json!({ "name": "王芳", "title": "采购", "tags": ["老客户"] }),
+        )
+        .await;
     let r = t.put(&format!("/api/v1/contacts/{}", c["id"]), &t.admin_token, &json!({ "name": "王芳", "title": "采购总监", "tags": ["老客户", "VIP"], "phone": "13812345678" })).await;
     assert_eq!(r.status(), StatusCode::OK);
     let entries = kefu_store::audit::list(&t.app().db, Some("contact.updated"), 10)

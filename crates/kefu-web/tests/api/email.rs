@@ -1276,16 +1276,21 @@ async fn a_mail_that_cannot_be_stored_as_it_came_is_kept_as_its_original_and_the
     let before = mail("k1@customer.test", "换货", "耳机坏了", "");
     let odd = mail("k2@customer.test", "odd", "这封邮件存不进去", "");
     let after = mail("k3@customer.test", "发票", "请开发票", "");
-    let cursor = |uid| Cursor {
-        owner: "me",
-        uid_validity: 9,
-        uid,
+    // The three mails at UIDs 1–3 of a mailbox with this UIDVALIDITY.
+    let mailbox = |uid_validity| {
+        [&before, &odd, &after]
+            .into_iter()
+            .zip(1..)
+            .map(move |(raw, uid)| {
+                let cursor = Cursor {
+                    owner: "me",
+                    uid_validity,
+                    uid,
+                };
+                (raw.as_slice(), cursor)
+            })
     };
-    let batch = [
-        (before.as_slice(), cursor(1)),
-        (odd.as_slice(), cursor(2)),
-        (after.as_slice(), cursor(3)),
-    ];
+    let batch: Vec<_> = mailbox(9).collect();
     let outcomes = ingest_batch(t.app(), &inbox, &batch).await.unwrap();
     let stored: Vec<(i64, i64)> = outcomes
         .iter()
@@ -1324,29 +1329,7 @@ async fn a_mail_that_cannot_be_stored_as_it_came_is_kept_as_its_original_and_the
     }
 
     // Fetched again (a new UIDVALIDITY reads the mailbox from the start): nothing twice.
-    let again = [
-        (
-            before.as_slice(),
-            Cursor {
-                uid_validity: 10,
-                ..cursor(1)
-            },
-        ),
-        (
-            odd.as_slice(),
-            Cursor {
-                uid_validity: 10,
-                ..cursor(2)
-            },
-        ),
-        (
-            after.as_slice(),
-            Cursor {
-                uid_validity: 10,
-                ..cursor(3)
-            },
-        ),
-    ];
+    let again: Vec<_> = mailbox(10).collect();
     let outcomes = ingest_batch(t.app(), &inbox, &again).await.unwrap();
     assert!(
         outcomes
@@ -1366,13 +1349,7 @@ async fn a_mail_that_cannot_be_stored_as_it_came_is_kept_as_its_original_and_the
     let mut tx = db.begin().await.unwrap();
     tx.execute_raw(drop).await.unwrap();
     tx.commit().await.unwrap();
-    let third = [(
-        odd.as_slice(),
-        Cursor {
-            uid_validity: 11,
-            ..cursor(2)
-        },
-    )];
+    let third: Vec<_> = mailbox(11).skip(1).take(1).collect();
     let outcomes = ingest_batch(t.app(), &inbox, &third).await.unwrap();
     assert!(
         matches!(outcomes[0], Ingested::Duplicate { message_id } if message_id == message),

@@ -1,7 +1,7 @@
 //! The email pages as a person uses them: the mailbox's connection test, a failed reply and
 //! its retry in the workspace, the sender block-list, quoted history folded under a mail.
 
-use crate::email::{SERVICE, email_inbox, mail, post_raw, relay_inbox};
+use crate::email::{SERVICE, email_inbox, mail, messages, post_raw, relay_inbox};
 use crate::helpers::{TestApp, status_and_json as body};
 use crate::ui::Session;
 use kefu_channels::email::transport::{MailAuth, Security};
@@ -347,16 +347,9 @@ async fn a_mails_quoted_history_is_folded_under_its_new_text_and_can_be_opened()
         r["conversation_id"].as_i64().unwrap(),
         r["message_id"].as_i64().unwrap(),
     );
-    let (_, messages) = body(
-        t.get(
-            &format!("/api/v1/conversations/{conversation}/messages"),
-            &t.admin_token,
-        )
-        .await,
-    )
-    .await;
+    let thread = messages(&t, conversation).await;
     assert_eq!(
-        messages["data"][0]["body"],
+        thread[0]["body"],
         json!("好的，谢谢，已经收到货了。"),
         "the message itself is the new text"
     );

@@ -316,6 +316,15 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Posts `body` as the admin and expects `201 Created`; returns what was created.
+    pub async fn created(&self, path: &str, body: Value) -> Value {
+        let r = self.post(path, &self.admin_token, &body).await;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
         self.http
             .post(self.url(path))
